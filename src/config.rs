@@ -1,0 +1,287 @@
+//! The configuration file. Unknown keys and bad values are refused with the
+//! file and line, so a typo never silently changes how a door behaves.
+
+use crate::domain::identifier::Rules;
+use crate::domain::number;
+use serde::Deserialize;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+pub const DEFAULT_PATH: &str = "/etc/latchd/latchd.toml";
+/// The panel API allows open times of 1 to 40 s.
+pub const MAX_OPEN_TIME_MS: u64 = 40_000;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub storage: StorageConfig,
+    #[serde(default)]
+    pub panel: PanelConfig,
+    #[serde(default)]
+    pub auth: AuthConfig,
+    #[serde(default)]
+    pub clock: ClockConfig,
+    #[serde(default)]
+    pub lock: Vec<Spanned<LockConfig>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageConfig {
+    #[serde(default = "default_dir")]
+    pub dir: PathBuf,
+}
+
+fn default_dir() -> PathBuf {
+    PathBuf::from("/var/lib/latchd")
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        StorageConfig { dir: default_dir() }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PanelConfig {
+    pub master_code: Option<Spanned<String>>,
+    pub master_card: Option<Spanned<String>>,
+    #[serde(default)]
+    pub face_recognition: bool,
+    #[serde(default = "default_face_dimensions")]
+    pub face_dimensions: Spanned<u32>,
+}
+
+fn default_face_dimensions() -> Spanned<u32> {
+    Spanned::new(0..0, 128)
+}
+
+impl Default for PanelConfig {
+    fn default() -> Self {
+        PanelConfig {
+            master_code: None,
+            master_card: None,
+            face_recognition: false,
+            face_dimensions: default_face_dimensions(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    #[serde(default = "admin_groups")]
+    pub admin_groups: Vec<String>,
+    #[serde(default = "viewer_groups")]
+    pub viewer_groups: Vec<String>,
+    #[serde(default = "feeder_groups")]
+    pub feeder_groups: Vec<String>,
+}
+
+fn admin_groups() -> Vec<String> {
+    vec!["latchd-admin".into()]
+}
+fn viewer_groups() -> Vec<String> {
+    vec!["latchd-view".into()]
+}
+fn feeder_groups() -> Vec<String> {
+    vec!["latchd-feed".into()]
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            admin_groups: admin_groups(),
+            viewer_groups: viewer_groups(),
+            feeder_groups: feeder_groups(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockConfig {
+    #[serde(default = "yes")]
+    pub require_sync: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for ClockConfig {
+    fn default() -> Self {
+        ClockConfig { require_sync: true }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockConfig {
+    pub name: Spanned<String>,
+    /// GPIO line name; None is a virtual lock.
+    pub line: Option<String>,
+    #[serde(default = "default_open_time")]
+    pub open_time_ms: Spanned<u64>,
+}
+
+fn default_open_time() -> Spanned<u64> {
+    Spanned::new(0..0, 3000)
+}
+
+/// A config error with its place.
+#[derive(Debug)]
+pub struct ConfigError {
+    pub path: PathBuf,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}", self.path.display(), line, self.message),
+            None => write!(f, "{}: {}", self.path.display(), self.message),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            path: path.to_path_buf(),
+            line: None,
+            message: e.to_string(),
+        })?;
+        Self::parse(path, &text)
+    }
+
+    pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
+        let at = |span: std::ops::Range<usize>, message: String| ConfigError {
+            path: path.to_path_buf(),
+            line: (span.end > 0).then(|| line_of(text, span.start)),
+            message,
+        };
+        let config: Config = toml::from_str(text)
+            .map_err(|e| at(e.span().unwrap_or(0..0), e.message().trim().to_string()))?;
+        if let Some(code) = &config.panel.master_code {
+            if !number::is_decimal(code.get_ref()) {
+                return Err(at(
+                    code.span(),
+                    "panel.master_code must be 1 to 10 digits".into(),
+                ));
+            }
+        }
+        if let Some(card) = &config.panel.master_card {
+            if number::card_value(card.get_ref()).is_none() {
+                return Err(at(
+                    card.span(),
+                    "panel.master_card must be up to 10 decimal digits or 2 to 8 hex bytes like 12:34:56:78".into(),
+                ));
+            }
+        }
+        let dims = &config.panel.face_dimensions;
+        if !(1..=4096).contains(dims.get_ref()) {
+            return Err(at(
+                dims.span(),
+                "panel.face_dimensions must be 1 to 4096".into(),
+            ));
+        }
+        let mut seen = Vec::new();
+        for lock in &config.lock {
+            let lock_ref = lock.get_ref();
+            let name = lock_ref.name.get_ref().as_str();
+            if name != "first" && name != "second" {
+                return Err(at(
+                    lock_ref.name.span(),
+                    format!("lock name {name:?} must be \"first\" or \"second\""),
+                ));
+            }
+            if seen.contains(&name) {
+                return Err(at(
+                    lock_ref.name.span(),
+                    format!("lock {name:?} is configured twice"),
+                ));
+            }
+            seen.push(name);
+            let ms = *lock_ref.open_time_ms.get_ref();
+            if !(1..=MAX_OPEN_TIME_MS).contains(&ms) {
+                return Err(at(
+                    lock_ref.open_time_ms.span(),
+                    format!("open_time_ms must be 1 to {MAX_OPEN_TIME_MS}"),
+                ));
+            }
+        }
+        Ok(config)
+    }
+
+    /// What validation of identifiers needs from the config.
+    pub fn rules(&self) -> Rules {
+        Rules {
+            master_code: self.panel.master_code.as_ref().map(|c| c.get_ref().clone()),
+            master_card: self
+                .panel
+                .master_card
+                .as_ref()
+                .and_then(|c| number::card_value(c.get_ref())),
+            face_recognition: self.panel.face_recognition,
+            face_dimensions: *self.panel.face_dimensions.get_ref(),
+        }
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, String> {
+        Config::parse(Path::new("latchd.toml"), text).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn defaults_and_example_keys() {
+        let c = parse(
+            "[storage]\ndir = \"/tmp/x\"\n[panel]\nmaster_code = \"1234\"\nmaster_card = \"12:34:56:78\"\n\
+             [[lock]]\nname = \"first\"\nopen_time_ms = 3000\n",
+        )
+        .unwrap();
+        assert_eq!(c.rules().master_card, Some(305419896));
+        assert_eq!(c.rules().face_dimensions, 128);
+        assert!(c.clock.require_sync);
+        assert_eq!(c.auth.admin_groups, vec!["latchd-admin"]);
+    }
+
+    #[test]
+    fn errors_name_file_and_line() {
+        assert_eq!(
+            parse("[panel]\n\nmaster_code = \"12a4\"\n").unwrap_err(),
+            "latchd.toml:3: panel.master_code must be 1 to 10 digits"
+        );
+        let unknown = parse("[storage]\ndir = \"/x\"\n[panel]\nmaster_kode = \"1\"\n").unwrap_err();
+        assert!(unknown.starts_with("latchd.toml:4: unknown field `master_kode`"), "{unknown}");
+        let wrong = parse("[panel]\nface_recognition = \"yes\"\n").unwrap_err();
+        assert!(wrong.starts_with("latchd.toml:2: "), "{wrong}");
+        assert_eq!(
+            parse("[[lock]]\nname = \"first\"\nopen_time_ms = 40001\n").unwrap_err(),
+            "latchd.toml:3: open_time_ms must be 1 to 40000"
+        );
+        assert_eq!(
+            parse("[[lock]]\nname = \"third\"\n").unwrap_err(),
+            "latchd.toml:2: lock name \"third\" must be \"first\" or \"second\""
+        );
+        assert!(parse("[panel]\nmaster_card = \"12:34:5\"\n").unwrap_err().starts_with("latchd.toml:2: "));
+    }
+}

@@ -1,0 +1,41 @@
+//! The D-Bus errors of the contract: the class is the error name, the message
+//! is the panel API's exact string.
+
+use crate::service::ServiceError;
+
+#[derive(Debug, zbus::DBusError)]
+#[zbus(prefix = "org.latchd.Panel1.Error")]
+pub enum Error {
+    #[zbus(error)]
+    ZBus(zbus::Error),
+    /// HTTP 400: the request is wrong; the message says how.
+    BadRequest(String),
+    /// HTTP 401: the caller has no role (`Log In`).
+    Unauthorized(String),
+    /// HTTP 403: the caller's role does not allow this (`Administrator rights required`).
+    Forbidden(String),
+    /// HTTP 404: `This feature is disabled on your device`.
+    NotFound(String),
+    /// Not in the panel API: the mutation could not be made durable and was not applied.
+    StorageFailed(String),
+}
+
+impl Error {
+    pub fn unauthorized() -> Self {
+        Error::Unauthorized("Log In".into())
+    }
+    pub fn forbidden() -> Self {
+        Error::Forbidden("Administrator rights required".into())
+    }
+}
+
+impl From<ServiceError> for Error {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Rejected(e) => Error::BadRequest(e.to_string()),
+            ServiceError::Storage(_) | ServiceError::Stopped => {
+                Error::StorageFailed(e.to_string())
+            }
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! `org.latchd.Panel1.Identifiers`: authorize, hand the request to the owner
+//! of the database, translate the answer. Nothing else happens here.
+
+use super::auth::{Authorizer, Need};
+use super::error::Error;
+use crate::service::{Answer, Handle, Request};
+use std::sync::Arc;
+use zbus::interface;
+use zbus::message::Header;
+use zbus::object_server::SignalEmitter;
+
+pub const PATH: &str = "/org/latchd/Panel1/Identifiers";
+
+pub struct Identifiers {
+    pub store: Handle,
+    pub auth: Arc<Authorizer>,
+}
+
+impl Identifiers {
+    async fn call(&self, hdr: &Header<'_>, need: Need, request: Request) -> Result<Answer, Error> {
+        self.auth.check(hdr, need).await?;
+        Ok(self.store.call(request).await?)
+    }
+
+    /// A mutation; `Count` is announced when it changed.
+    async fn mutate(
+        &self,
+        hdr: &Header<'_>,
+        emitter: &SignalEmitter<'_>,
+        request: Request,
+    ) -> Result<Answer, Error> {
+        let before = self.store.count();
+        let answer = self.call(hdr, Need::Admin, request).await?;
+        if self.store.count() != before {
+            // The reply does not wait on listeners; a failed signal is only logged.
+            if let Err(e) = self.count_changed(emitter).await {
+                log::warn!(error = e.to_string().as_str(); "could not emit Count change");
+            }
+        }
+        Ok(answer)
+    }
+}
+
+fn unexpected(answer: Answer) -> Error {
+    Error::ZBus(zbus::Error::Failure(format!("unexpected answer {answer:?}")))
+}
+
+#[interface(name = "org.latchd.Panel1.Identifiers")]
+impl Identifiers {
+    /// Creates an identifier from a panel API body; returns its uid.
+    async fn create(
+        &self,
+        body: String,
+        #[zbus(header)] hdr: Header<'_>,
+        #[zbus(signal_emitter)] emitter: SignalEmitter<'_>,
+    ) -> Result<u32, Error> {
+        match self.mutate(&hdr, &emitter, Request::Create(body)).await? {
+            Answer::Uid(uid) => Ok(uid),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// The identifier as a JSON item.
+    async fn get(&self, uid: u32, #[zbus(header)] hdr: Header<'_>) -> Result<String, Error> {
+        match self.call(&hdr, Need::Read, Request::Get(uid)).await? {
+            Answer::Json(item) => Ok(item),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Replaces the identifier with the body.
+    async fn update(
+        &self,
+        uid: u32,
+        body: String,
+        #[zbus(header)] hdr: Header<'_>,
+        #[zbus(signal_emitter)] emitter: SignalEmitter<'_>,
+    ) -> Result<(), Error> {
+        self.mutate(&hdr, &emitter, Request::Update(uid, body))
+            .await
+            .map(drop)
+    }
+
+    async fn delete(
+        &self,
+        uid: u32,
+        #[zbus(header)] hdr: Header<'_>,
+        #[zbus(signal_emitter)] emitter: SignalEmitter<'_>,
+    ) -> Result<(), Error> {
+        self.mutate(&hdr, &emitter, Request::Delete(uid))
+            .await
+            .map(drop)
+    }
+
+    /// `{"uid_items":[1,2]}`: all or nothing.
+    async fn delete_many(
+        &self,
+        body: String,
+        #[zbus(header)] hdr: Header<'_>,
+        #[zbus(signal_emitter)] emitter: SignalEmitter<'_>,
+    ) -> Result<(), Error> {
+        self.mutate(&hdr, &emitter, Request::DeleteMany(body))
+            .await
+            .map(drop)
+    }
+
+    /// `{"list_items":[body, ...]}`: all or nothing; returns the new uids in order.
+    async fn import(
+        &self,
+        body: String,
+        #[zbus(header)] hdr: Header<'_>,
+        #[zbus(signal_emitter)] emitter: SignalEmitter<'_>,
+    ) -> Result<Vec<u32>, Error> {
+        match self.mutate(&hdr, &emitter, Request::Import(body)).await? {
+            Answer::Uids(uids) => Ok(uids),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// One page of identifiers for a JSON query.
+    async fn list(&self, query: String, #[zbus(header)] hdr: Header<'_>) -> Result<String, Error> {
+        match self.call(&hdr, Need::Read, Request::List(query)).await? {
+            Answer::Json(page) => Ok(page),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// `passes_left` back to `max_passes`.
+    async fn reset_passes(
+        &self,
+        uid: u32,
+        #[zbus(header)] hdr: Header<'_>,
+        #[zbus(signal_emitter)] emitter: SignalEmitter<'_>,
+    ) -> Result<(), Error> {
+        self.mutate(&hdr, &emitter, Request::ResetPasses(uid))
+            .await
+            .map(drop)
+    }
+
+    /// The number of identifiers.
+    #[zbus(property)]
+    async fn count(&self, #[zbus(header)] hdr: Option<Header<'_>>) -> zbus::fdo::Result<u32> {
+        // No header: zbus asks for the value to announce a change.
+        if let Some(hdr) = hdr {
+            self.auth
+                .check(&hdr, Need::Read)
+                .await
+                .map_err(|e| zbus::fdo::Error::AccessDenied(description(&e)))?;
+        }
+        Ok(self.store.count())
+    }
+}
+
+fn description(e: &Error) -> String {
+    zbus::DBusError::description(e).unwrap_or("").to_string()
+}

@@ -1,0 +1,29 @@
+//! The thin D-Bus layer: objects that authorize, parse and translate errors.
+
+pub mod auth;
+pub mod error;
+pub mod identifiers;
+
+use crate::config::AuthConfig;
+use crate::service::Handle;
+use std::sync::Arc;
+
+pub const BUS_NAME: &str = "org.latchd.Panel1";
+
+/// Serves every object on `conn`, then requests the well-known name, so a
+/// client that sees the name finds every object in place.
+pub async fn serve(conn: &zbus::Connection, store: Handle, groups: AuthConfig) -> zbus::Result<()> {
+    let auth = Arc::new(auth::Authorizer::new(conn, groups).await?);
+    conn.object_server()
+        .at(
+            identifiers::PATH,
+            identifiers::Identifiers { store, auth },
+        )
+        .await?;
+    conn.request_name_with_flags(
+        BUS_NAME,
+        zbus::fdo::RequestNameFlags::DoNotQueue.into(),
+    )
+    .await?;
+    Ok(())
+}

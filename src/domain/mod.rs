@@ -1,0 +1,7 @@
+//! Domain logic: identifiers, their validation and the in-memory database.
+//! Nothing in here does I/O, so all of it is tested without a bus or a disk.
+
+pub mod identifier;
+pub mod list;
+pub mod number;
+pub mod registry;

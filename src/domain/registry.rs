@@ -1,0 +1,327 @@
+//! The identifier database in memory: the panel API's operations as pure
+//! functions of the current state. Each mutation is planned as a [`Change`]
+//! (what to put and remove), which storage makes durable and [`Registry::apply`]
+//! makes current; no I/O happens here.
+
+use super::identifier::{
+    check_master, parse_body, parse_body_value, BodyError, Identifier, IdentifierType, Rules,
+};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+/// A mutation as state: identifiers to put (insert or replace) and uids to remove.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Change {
+    pub put: Vec<Arc<Identifier>>,
+    pub remove: Vec<u32>,
+    /// The next uid to hand out after this change.
+    pub next_uid: u32,
+}
+
+impl Change {
+    pub fn is_empty(&self) -> bool {
+        self.put.is_empty() && self.remove.is_empty()
+    }
+}
+
+/// Why stored data cannot be loaded into a registry.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum IntegrityError {
+    #[error("identifier uid {0} is stored twice")]
+    DuplicateUid(u32),
+    #[error("identifier uid {uid} has the same type and number as uid {other}")]
+    DuplicateNumber { uid: u32, other: u32 },
+    #[error("identifier uid {uid}: identifier_number is not a valid {kind}")]
+    BadNumber { uid: u32, kind: &'static str },
+    #[error("identifier uid 0 is not allowed")]
+    ZeroUid,
+}
+
+type Key = (IdentifierType, String);
+
+#[derive(Debug, Clone, Default)]
+pub struct Registry {
+    items: BTreeMap<u32, Arc<Identifier>>,
+    by_number: HashMap<Key, u32>,
+    next_uid: u32,
+    rules: Rules,
+}
+
+impl Registry {
+    pub fn new(rules: Rules) -> Self {
+        Registry {
+            next_uid: 1,
+            rules,
+            ..Default::default()
+        }
+    }
+
+    /// Inserts a stored identifier while loading, checking what validation
+    /// would have refused.
+    pub fn load(&mut self, item: Identifier) -> Result<(), IntegrityError> {
+        if item.uid == 0 {
+            return Err(IntegrityError::ZeroUid);
+        }
+        if self.items.contains_key(&item.uid) {
+            return Err(IntegrityError::DuplicateUid(item.uid));
+        }
+        let key = key_of(&item).ok_or(IntegrityError::BadNumber {
+            uid: item.uid,
+            kind: item.body.kind.as_str(),
+        })?;
+        if let Some(&other) = self.by_number.get(&key) {
+            return Err(IntegrityError::DuplicateNumber {
+                uid: item.uid,
+                other,
+            });
+        }
+        self.next_uid = self.next_uid.max(item.uid.saturating_add(1));
+        self.by_number.insert(key, item.uid);
+        self.items.insert(item.uid, Arc::new(item));
+        Ok(())
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub fn next_uid(&self) -> u32 {
+        self.next_uid
+    }
+
+    /// Raises the next uid (uids are never reused, even after deletes).
+    pub fn set_next_uid(&mut self, next: u32) {
+        self.next_uid = self.next_uid.max(next);
+    }
+
+    pub fn rules(&self) -> &Rules {
+        &self.rules
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<Identifier>> {
+        self.items.values()
+    }
+
+    /// The identifier with this type and number, in any of the number's forms.
+    pub fn find(&self, kind: IdentifierType, number: &str) -> Option<&Arc<Identifier>> {
+        let canonical = kind.canonical(number)?;
+        let uid = self.by_number.get(&(kind, canonical))?;
+        self.items.get(uid)
+    }
+
+    fn existing(&self, uid: u32) -> Result<&Arc<Identifier>, BodyError> {
+        self.items.get(&uid).ok_or(BodyError::WrongUid)
+    }
+
+    /// Checks 7 to 9 for a body that passed [`parse_body`]; `itself` is the
+    /// uid an Update may clash with.
+    fn check_clashes(
+        &self,
+        body: &super::identifier::Body,
+        itself: Option<u32>,
+    ) -> Result<Key, BodyError> {
+        check_master(body, &self.rules)?;
+        let key = (body.kind, body.canonical());
+        match self.by_number.get(&key) {
+            Some(&uid) if Some(uid) != itself => Err(BodyError::Duplicate),
+            _ => Ok(key),
+        }
+    }
+
+    pub fn create(&self, body: &str) -> Result<(u32, Change), BodyError> {
+        let body = parse_body(body, &self.rules)?;
+        self.check_clashes(&body, None)?;
+        let uid = self.next_uid;
+        Ok((
+            uid,
+            Change {
+                put: vec![Arc::new(Identifier::new(uid, body))],
+                remove: vec![],
+                next_uid: uid + 1,
+            },
+        ))
+    }
+
+    pub fn update(&self, uid: u32, body: &str) -> Result<Change, BodyError> {
+        let old = self.existing(uid)?;
+        let body = parse_body(body, &self.rules)?;
+        self.check_clashes(&body, Some(uid))?;
+        Ok(self.put(old.updated(body)))
+    }
+
+    pub fn delete(&self, uid: u32) -> Result<Change, BodyError> {
+        self.existing(uid)?;
+        Ok(Change {
+            put: vec![],
+            remove: vec![uid],
+            next_uid: self.next_uid,
+        })
+    }
+
+    /// `{"uid_items":[1,2]}`: all exist, or nothing is deleted.
+    pub fn delete_many(&self, body: &str) -> Result<Change, BodyError> {
+        let list = list_field(body, "uid_items")?;
+        let mut uids = Vec::with_capacity(list.len());
+        for v in list {
+            let uid = v
+                .as_u64()
+                .ok_or(BodyError::WrongType("uid_items"))?
+                .try_into()
+                .map_err(|_| BodyError::WrongUid)?;
+            self.existing(uid)?;
+            if !uids.contains(&uid) {
+                uids.push(uid);
+            }
+        }
+        Ok(Change {
+            put: vec![],
+            remove: uids,
+            next_uid: self.next_uid,
+        })
+    }
+
+    /// `{"list_items":[body, ...]}`: every item is created, or none.
+    pub fn import(&self, body: &str) -> Result<(Vec<u32>, Change), BodyError> {
+        let list = list_field(body, "list_items")?;
+        let mut seen: HashSet<Key> = HashSet::with_capacity(list.len());
+        let mut put = Vec::with_capacity(list.len());
+        let mut uid = self.next_uid;
+        for (n, item) in list.iter().enumerate() {
+            let at = |e: BodyError| BodyError::Item(n, Box::new(e));
+            let body = parse_body_value(item, &self.rules).map_err(at)?;
+            let key = self.check_clashes(&body, None).map_err(at)?;
+            if !seen.insert(key) {
+                return Err(at(BodyError::Duplicate));
+            }
+            put.push(Arc::new(Identifier::new(uid, body)));
+            uid += 1;
+        }
+        let uids = put.iter().map(|i| i.uid).collect();
+        Ok((
+            uids,
+            Change {
+                put,
+                remove: vec![],
+                next_uid: uid,
+            },
+        ))
+    }
+
+    pub fn reset_passes(&self, uid: u32) -> Result<Change, BodyError> {
+        let old = self.existing(uid)?;
+        match old.max_passes() {
+            Some(max) if old.passes_left != max => {
+                let mut next = Identifier::clone(old);
+                next.passes_left = max;
+                Ok(self.put(next))
+            }
+            _ => Ok(Change {
+                next_uid: self.next_uid,
+                ..Change::default()
+            }),
+        }
+    }
+
+    fn put(&self, item: Identifier) -> Change {
+        Change {
+            put: vec![Arc::new(item)],
+            remove: vec![],
+            next_uid: self.next_uid,
+        }
+    }
+
+    pub fn get(&self, uid: u32) -> Result<Value, BodyError> {
+        Ok(self.existing(uid)?.to_item())
+    }
+
+    /// Makes `change` current and returns the change that undoes it.
+    pub fn apply(&mut self, change: &Change) -> Change {
+        let mut undo = Change {
+            next_uid: self.next_uid,
+            ..Change::default()
+        };
+        for uid in &change.remove {
+            if let Some(old) = self.remove(*uid) {
+                undo.put.push(old);
+            }
+        }
+        for item in &change.put {
+            match self.remove(item.uid) {
+                Some(old) => undo.put.push(old),
+                None => undo.remove.push(item.uid),
+            }
+            if let Some(key) = key_of(item) {
+                self.by_number.insert(key, item.uid);
+            }
+            self.items.insert(item.uid, item.clone());
+        }
+        // Undo must be able to lower next_uid again, so it is set, not raised.
+        self.next_uid = change.next_uid.max(1);
+        undo
+    }
+
+    fn remove(&mut self, uid: u32) -> Option<Arc<Identifier>> {
+        let old = self.items.remove(&uid)?;
+        if let Some(key) = key_of(&old) {
+            if self.by_number.get(&key) == Some(&uid) {
+                self.by_number.remove(&key);
+            }
+        }
+        Some(old)
+    }
+
+    /// One page of identifiers, as the panel's list endpoint answers.
+    pub fn list(&self, query: &str) -> Result<Value, BodyError> {
+        let q = super::list::Query::parse(query)?;
+        let mut hits: Vec<&Arc<Identifier>> = self
+            .items
+            .values()
+            .filter(|item| q.filter.as_ref().is_none_or(|f| f.matches(item)))
+            .collect();
+        q.sort(&mut hits);
+        let total = hits.len();
+        let limit = q.limit;
+        let start = (q.page_number - 1).saturating_mul(limit);
+        let items: Vec<Value> = hits
+            .iter()
+            .skip(start)
+            .take(limit)
+            .map(|i| i.to_item())
+            .collect();
+        Ok(json!({
+            "list_option": {
+                "pagination": {
+                    "total_items": total,
+                    "items_limit": limit,
+                    "total_pages": total.div_ceil(limit),
+                    "current_page": q.page_number,
+                },
+                "filter": q.filter.as_ref().map_or(json!({}), |f| f.to_json()),
+                "sort": {"field": q.sort_field, "asc": q.ascending},
+            },
+            "list_items": items,
+        }))
+    }
+}
+
+fn key_of(item: &Identifier) -> Option<Key> {
+    Some((item.body.kind, item.body.kind.canonical(&item.body.number)?))
+}
+
+/// The array under `field` of a JSON object body.
+fn list_field(body: &str, field: &'static str) -> Result<Vec<Value>, BodyError> {
+    let value: Value = serde_json::from_str(body).map_err(|_| BodyError::WrongBody)?;
+    let Value::Object(mut map) = value else {
+        return Err(BodyError::WrongBody);
+    };
+    match map.remove(field) {
+        None | Some(Value::Null) => Err(BodyError::Missing(field)),
+        Some(Value::Array(list)) => Ok(list),
+        Some(_) => Err(BodyError::WrongType(field)),
+    }
+}

@@ -1,0 +1,15 @@
+//! latchd: a door controller daemon for Linux panels.
+//!
+//! Layout (see docs/architecture.md):
+//! - [`domain`]: identifiers, validation, the in-memory database; no I/O.
+//! - [`storage`]: the TOML snapshot and append-only journal on disk.
+//! - [`service`]: the thread that owns the database and storage.
+//! - [`dbus`]: the thin D-Bus layer.
+//! - [`config`]: the configuration file.
+
+pub mod config;
+pub mod dbus;
+pub mod domain;
+pub mod logging;
+pub mod service;
+pub mod storage;

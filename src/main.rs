@@ -1,0 +1,179 @@
+//! The `latchd` daemon.
+
+use latchd::config::{Config, DEFAULT_PATH};
+use latchd::{dbus, logging, service, storage};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const HELP: &str = "\
+latchd - door controller daemon for Linux panels
+
+Usage:
+  latchd [--config FILE] [--bus-address ADDRESS]
+  latchd --check-config FILE
+
+Options:
+  --config FILE          configuration file (default /etc/latchd/latchd.toml)
+  --bus-address ADDRESS  serve on this D-Bus address instead of the system bus
+                         (the system bus honours DBUS_SYSTEM_BUS_ADDRESS)
+  --check-config FILE    check FILE and the data it points to, print what is
+                         wrong with file and line, exit non-zero on errors
+  -h, --help             this help
+  -V, --version          the version
+
+latchd serves org.latchd.Panel1 (see latchd(8) and the busctl examples in
+/usr/share/doc/latchd/README.md). LATCHD_LOG sets the log level (default info).
+";
+
+enum Mode {
+    Run {
+        config: PathBuf,
+        bus_address: Option<String>,
+    },
+    Check(PathBuf),
+    Help,
+    Version,
+}
+
+fn parse_args(args: impl Iterator<Item = String>) -> Result<Mode, String> {
+    let mut config = None;
+    let mut bus_address = None;
+    let mut check = None;
+    let mut args = args.peekable();
+    while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
+            _ => (arg.clone(), None),
+        };
+        let mut value = |name: &str| {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match flag.as_str() {
+            "-h" | "--help" => return Ok(Mode::Help),
+            "-V" | "--version" => return Ok(Mode::Version),
+            "--config" | "-c" => config = Some(PathBuf::from(value("--config")?)),
+            "--bus-address" => bus_address = Some(value("--bus-address")?),
+            "--check-config" => check = Some(PathBuf::from(value("--check-config")?)),
+            other => return Err(format!("unknown argument {other:?} (try --help)")),
+        }
+    }
+    Ok(match check {
+        Some(file) => Mode::Check(file),
+        None => Mode::Run {
+            config: config.unwrap_or_else(|| PathBuf::from(DEFAULT_PATH)),
+            bus_address,
+        },
+    })
+}
+
+fn main() -> ExitCode {
+    let mode = match parse_args(std::env::args().skip(1)) {
+        Ok(mode) => mode,
+        Err(e) => {
+            eprintln!("latchd: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match mode {
+        Mode::Help => {
+            print!("{HELP}");
+            ExitCode::SUCCESS
+        }
+        Mode::Version => {
+            println!("latchd {}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+        Mode::Check(file) => check(&file),
+        Mode::Run {
+            config,
+            bus_address,
+        } => {
+            logging::init();
+            match run(&config, bus_address) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    log::error!("{e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+/// `--check-config`: the config, then the data folder it names, read only.
+fn check(file: &Path) -> ExitCode {
+    let config = match Config::load(file) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match storage::load(&config.storage.dir, config.rules()) {
+        Ok(loaded) => {
+            println!(
+                "{}: ok; {} identifiers in {}{}",
+                file.display(),
+                loaded.registry.len(),
+                config.storage.dir.display(),
+                if loaded.torn_tail {
+                    " (an incomplete last journal line will be dropped at start)"
+                } else {
+                    ""
+                }
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(config_path: &Path, bus_address: Option<String>) -> Result<(), Box<dyn std::error::Error>> {
+    let config = Config::load(config_path)?;
+    let (storage, registry) = storage::Storage::open(&config.storage.dir, config.rules())?;
+    log::info!(
+        identifiers = registry.len(),
+        dir = config.storage.dir.display().to_string().as_str();
+        "data loaded"
+    );
+    let (store, owner) = service::spawn(registry, storage)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let builder = match &bus_address {
+            Some(addr) => zbus::connection::Builder::address(addr.as_str())?,
+            None => zbus::connection::Builder::system()?,
+        };
+        let conn = builder.build().await?;
+        dbus::serve(&conn, store, config.auth).await?;
+        log::info!(bus_name = dbus::BUS_NAME; "ready");
+        wait_for_stop().await?;
+        log::info!("stopping");
+        // Dropping the connection drops the objects and with them the last
+        // handle, so the owner thread finishes what it has and ends.
+        drop(conn);
+        Ok::<(), Box<dyn std::error::Error>>(())
+    })?;
+    drop(runtime);
+    let _ = owner.join();
+    Ok(())
+}
+
+async fn wait_for_stop() -> std::io::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+    Ok(())
+}

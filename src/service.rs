@@ -1,0 +1,196 @@
+//! The owner of the identifier database: one thread holds the registry and
+//! the storage, and every request reaches it as a message. Mutations that
+//! arrive together are written with one fdatasync (group commit), and every
+//! reply waits until its mutation is on disk.
+
+use crate::domain::identifier::BodyError;
+use crate::domain::registry::{Change, Registry};
+use crate::storage::Storage;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
+
+/// A request to the database.
+#[derive(Debug)]
+pub enum Request {
+    Create(String),
+    Get(u32),
+    Update(u32, String),
+    Delete(u32),
+    DeleteMany(String),
+    Import(String),
+    List(String),
+    ResetPasses(u32),
+}
+
+/// A successful answer.
+#[derive(Debug, PartialEq)]
+pub enum Answer {
+    Done,
+    Uid(u32),
+    Uids(Vec<u32>),
+    Json(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Rejected(#[from] BodyError),
+    /// The mutation could not be made durable; nothing of it was kept.
+    #[error("Storage failure: {0}")]
+    Storage(String),
+    #[error("latchd is shutting down")]
+    Stopped,
+}
+
+type Reply = oneshot::Sender<Result<Answer, ServiceError>>;
+
+/// The cheap, cloneable handle the D-Bus objects hold.
+#[derive(Clone)]
+pub struct Handle {
+    tx: mpsc::Sender<(Request, Reply)>,
+    count: Arc<AtomicU32>,
+}
+
+impl Handle {
+    pub async fn call(&self, request: Request) -> Result<Answer, ServiceError> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send((request, reply))
+            .await
+            .map_err(|_| ServiceError::Stopped)?;
+        answer.await.map_err(|_| ServiceError::Stopped)?
+    }
+
+    /// The number of identifiers, without a round trip to the owner thread.
+    pub fn count(&self) -> u32 {
+        self.count.load(Ordering::Acquire)
+    }
+}
+
+/// Mutations taken in one group commit, at most.
+const MAX_BATCH: usize = 256;
+
+/// Starts the owner thread. It ends when every handle is dropped, after
+/// waiting for a running compaction.
+pub fn spawn(
+    registry: Registry,
+    storage: Storage,
+) -> std::io::Result<(Handle, std::thread::JoinHandle<()>)> {
+    let (tx, rx) = mpsc::channel(1024);
+    let count = Arc::new(AtomicU32::new(registry.len() as u32));
+    let handle = Handle {
+        tx,
+        count: count.clone(),
+    };
+    let owner = Owner {
+        registry,
+        storage,
+        count,
+    };
+    let thread = std::thread::Builder::new()
+        .name("latchd-store".into())
+        .spawn(move || owner.run(rx))?;
+    Ok((handle, thread))
+}
+
+struct Owner {
+    registry: Registry,
+    storage: Storage,
+    count: Arc<AtomicU32>,
+}
+
+/// A reply held back until the batch it belongs to is durable.
+struct Pending {
+    reply: Reply,
+    result: Result<Answer, ServiceError>,
+}
+
+impl Owner {
+    fn run(mut self, mut rx: mpsc::Receiver<(Request, Reply)>) {
+        while let Some(first) = rx.blocking_recv() {
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(next) => batch.push(next),
+                    Err(_) => break,
+                }
+            }
+            self.handle_batch(batch);
+        }
+        self.storage.wait_compaction();
+    }
+
+    fn handle_batch(&mut self, batch: Vec<(Request, Reply)>) {
+        let mut changes: Vec<Change> = Vec::new();
+        let mut undos: Vec<Change> = Vec::new();
+        let mut pending = Vec::with_capacity(batch.len());
+        for (request, reply) in batch {
+            match self.plan(request) {
+                Ok((answer, Some(change))) if !change.is_empty() => {
+                    undos.push(self.registry.apply(&change));
+                    changes.push(change);
+                    pending.push(Pending {
+                        reply,
+                        result: Ok(answer),
+                    });
+                }
+                Ok((answer, _)) => pending.push(Pending {
+                    reply,
+                    result: Ok(answer),
+                }),
+                Err(e) => pending.push(Pending {
+                    reply,
+                    result: Err(e.into()),
+                }),
+            }
+        }
+        let mut failure = None;
+        if !changes.is_empty() {
+            let refs: Vec<&Change> = changes.iter().collect();
+            if let Err(e) = self.storage.append(&refs) {
+                log::error!(error = e.to_string().as_str(); "could not write the journal; the batch is undone");
+                for undo in undos.iter().rev() {
+                    self.registry.apply(undo);
+                }
+                failure = Some(e.to_string());
+            }
+        }
+        self.count
+            .store(self.registry.len() as u32, Ordering::Release);
+        for p in pending {
+            // Reads in a failed batch may have seen undone state: they fail too.
+            let result = match &failure {
+                Some(e) => Err(ServiceError::Storage(e.clone())),
+                None => p.result,
+            };
+            let _ = p.reply.send(result);
+        }
+        if failure.is_none() {
+            if let Err(e) = self.storage.maybe_compact(&self.registry) {
+                log::error!(error = e.to_string().as_str(); "could not start a compaction");
+            }
+        }
+    }
+
+    /// The answer to a request and the change it makes, against the current state.
+    fn plan(&self, request: Request) -> Result<(Answer, Option<Change>), BodyError> {
+        let r = &self.registry;
+        Ok(match request {
+            Request::Create(body) => {
+                let (uid, change) = r.create(&body)?;
+                (Answer::Uid(uid), Some(change))
+            }
+            Request::Get(uid) => (Answer::Json(r.get(uid)?.to_string()), None),
+            Request::Update(uid, body) => (Answer::Done, Some(r.update(uid, &body)?)),
+            Request::Delete(uid) => (Answer::Done, Some(r.delete(uid)?)),
+            Request::DeleteMany(body) => (Answer::Done, Some(r.delete_many(&body)?)),
+            Request::Import(body) => {
+                let (uids, change) = r.import(&body)?;
+                (Answer::Uids(uids), Some(change))
+            }
+            Request::List(query) => (Answer::Json(r.list(&query)?.to_string()), None),
+            Request::ResetPasses(uid) => (Answer::Done, Some(r.reset_passes(uid)?)),
+        })
+    }
+}

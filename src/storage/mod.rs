@@ -1,0 +1,530 @@
+//! Durable storage of the identifier database in `[storage] dir`.
+//!
+//! - `identifiers.toml`: a snapshot, replaced atomically (write a temporary
+//!   file, fsync it, rename it, fsync the folder).
+//! - `journal-<seq>.toml`: append-only segments, one mutation a line, each line
+//!   a TOML key/value `SEQ = { crc = C, put = [...], remove = [...], next_uid = N }`
+//!   with a CRC-32 of its content. A mutation is acknowledged only after its line
+//!   is written and fdatasync'd, so one durable mutation costs one short append
+//!   whatever the number of identifiers.
+//! - Compaction writes a new snapshot on a background thread from a copy of the
+//!   state and then deletes the segments it covers; the journal keeps taking
+//!   appends in a fresh segment meanwhile.
+//!
+//! A crash can only leave an incomplete last line (no newline): it was never
+//! acknowledged and is dropped. Anything else that does not read back is
+//! corruption: loading stops with the file and line, and nothing is written.
+
+mod record;
+
+pub use record::Record;
+
+use crate::domain::identifier::{Identifier, Rules};
+use crate::domain::registry::{Change, Registry};
+use std::fmt;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+const SNAPSHOT: &str = "identifiers.toml";
+const SNAPSHOT_FORMAT: i64 = 1;
+/// Compact when the live segment outgrows both this and the last snapshot.
+const MIN_COMPACT_BYTES: u64 = 64 * 1024;
+
+/// Data that cannot be read, with where it is.
+#[derive(Debug)]
+pub struct LoadError {
+    pub path: PathBuf,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}", self.path.display(), line, self.message),
+            None => write!(f, "{}: {}", self.path.display(), self.message),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+impl LoadError {
+    fn at(path: &Path, line: Option<usize>, message: impl fmt::Display) -> Self {
+        LoadError {
+            path: path.to_path_buf(),
+            line,
+            message: message.to_string(),
+        }
+    }
+}
+
+/// What was read from the folder, before anything is written to it.
+pub struct Loaded {
+    pub registry: Registry,
+    /// The sequence number of the last mutation read.
+    pub last_seq: u64,
+    /// Journal segments in order, with the byte length of their intact part.
+    segments: Vec<(PathBuf, u64)>,
+    /// Whether the last segment ends in an incomplete line (a write cut short by a crash).
+    pub torn_tail: bool,
+    snapshot_bytes: u64,
+}
+
+/// Reads the snapshot and the journal into a registry, writing nothing.
+/// A missing folder or snapshot is an empty database.
+pub fn load(dir: &Path, rules: Rules) -> Result<Loaded, LoadError> {
+    let mut registry = Registry::new(rules);
+    let snapshot_path = dir.join(SNAPSHOT);
+    let (mut last_seq, snapshot_bytes) = match fs::read_to_string(&snapshot_path) {
+        Ok(text) => (
+            read_snapshot(&snapshot_path, &text, &mut registry)?,
+            text.len() as u64,
+        ),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => (0, 0),
+        Err(e) => return Err(LoadError::at(&snapshot_path, None, e)),
+    };
+    let segments = list_segments(dir)?;
+    let mut intact = Vec::with_capacity(segments.len());
+    let mut torn_tail = false;
+    for (n, path) in segments.iter().enumerate() {
+        let is_last = n + 1 == segments.len();
+        let bytes = fs::read(path).map_err(|e| LoadError::at(path, None, e))?;
+        let (len, torn) = replay_segment(path, &bytes, is_last, &mut last_seq, &mut registry)?;
+        torn_tail |= torn;
+        intact.push((path.clone(), len));
+    }
+    Ok(Loaded {
+        registry,
+        last_seq,
+        segments: intact,
+        torn_tail,
+        snapshot_bytes,
+    })
+}
+
+fn read_snapshot(path: &Path, text: &str, registry: &mut Registry) -> Result<u64, LoadError> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Snapshot {
+        format: i64,
+        last_seq: u64,
+        next_uid: u32,
+        #[serde(default)]
+        identifier: Vec<toml::Spanned<Record>>,
+    }
+    let snapshot: Snapshot = toml::from_str(text)
+        .map_err(|e| LoadError::at(path, e.span().map(|s| line_of(text, s.start)), e.message()))?;
+    if snapshot.format != SNAPSHOT_FORMAT {
+        return Err(LoadError::at(
+            path,
+            None,
+            format!("format {} is not one this latchd reads (1)", snapshot.format),
+        ));
+    }
+    for spanned in snapshot.identifier {
+        let line = line_of(text, spanned.span().start);
+        registry
+            .load(Identifier::from(spanned.into_inner()))
+            .map_err(|e| LoadError::at(path, Some(line), e))?;
+    }
+    registry.set_next_uid(snapshot.next_uid);
+    Ok(snapshot.last_seq)
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+fn segment_name(first_seq: u64) -> String {
+    format!("journal-{first_seq:020}.toml")
+}
+
+fn list_segments(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(LoadError::at(dir, None, e)),
+    };
+    let mut segments = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| LoadError::at(dir, None, e))?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if let Some(seq) = name
+            .strip_prefix("journal-")
+            .and_then(|s| s.strip_suffix(".toml"))
+        {
+            if seq.len() == 20 && seq.bytes().all(|b| b.is_ascii_digit()) {
+                segments.push(entry.path());
+            }
+        }
+    }
+    segments.sort();
+    Ok(segments)
+}
+
+/// Replays one segment; returns the length of its intact part and whether a
+/// torn last line was dropped.
+fn replay_segment(
+    path: &Path,
+    bytes: &[u8],
+    is_last: bool,
+    last_seq: &mut u64,
+    registry: &mut Registry,
+) -> Result<(u64, bool), LoadError> {
+    let mut offset = 0usize;
+    let mut line_no = 0usize;
+    while offset < bytes.len() {
+        line_no += 1;
+        let Some(end) = bytes[offset..].iter().position(|b| *b == b'\n') else {
+            if is_last {
+                return Ok((offset as u64, true));
+            }
+            return Err(LoadError::at(
+                path,
+                Some(line_no),
+                "incomplete line in a journal segment that is not the last",
+            ));
+        };
+        let line = std::str::from_utf8(&bytes[offset..offset + end])
+            .map_err(|_| LoadError::at(path, Some(line_no), "not UTF-8"))?;
+        offset += end + 1;
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let (seq, change) =
+            parse_line(line).map_err(|msg| LoadError::at(path, Some(line_no), msg))?;
+        if seq <= *last_seq {
+            // Already in the snapshot: compaction finished but had not yet deleted this segment.
+            continue;
+        }
+        if seq != *last_seq + 1 {
+            return Err(LoadError::at(
+                path,
+                Some(line_no),
+                format!("mutation {seq} follows {}: mutations are missing", *last_seq),
+            ));
+        }
+        for item in &change.put {
+            let key_free = registry.find(item.body.kind, &item.body.number);
+            if let Some(other) = key_free.filter(|o| o.uid != item.uid) {
+                if !change.remove.contains(&other.uid) {
+                    return Err(LoadError::at(
+                        path,
+                        Some(line_no),
+                        format!("uid {} clashes with uid {}", item.uid, other.uid),
+                    ));
+                }
+            }
+        }
+        registry.apply(&change);
+        *last_seq = seq;
+    }
+    Ok((offset as u64, false))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    crc: u32,
+    #[serde(default)]
+    put: Vec<Record>,
+    #[serde(default)]
+    remove: Vec<u32>,
+    next_uid: u32,
+}
+
+fn parse_line(line: &str) -> Result<(u64, Change), String> {
+    let (seq_text, rest) = line.split_once(" = { crc = ").ok_or("not a journal line")?;
+    let seq: u64 = seq_text.parse().map_err(|_| "bad sequence number")?;
+    let (_, content) = rest.split_once(", ").ok_or("not a journal line")?;
+    let mut table: toml::Table = toml::from_str(line).map_err(|e| e.message().to_string())?;
+    let entry: Entry = table
+        .remove(seq_text)
+        .ok_or("not a journal line")?
+        .try_into()
+        .map_err(|e: toml::de::Error| e.message().to_string())?;
+    if entry.crc != checksum(seq, content) {
+        return Err("checksum mismatch: the line is corrupt".into());
+    }
+    Ok((
+        seq,
+        Change {
+            put: entry
+                .put
+                .into_iter()
+                .map(|r| Arc::new(Identifier::from(r)))
+                .collect(),
+            remove: entry.remove,
+            next_uid: entry.next_uid,
+        },
+    ))
+}
+
+fn checksum(seq: u64, content: &str) -> u32 {
+    let mut h = crc32fast::Hasher::new();
+    h.update(seq.to_string().as_bytes());
+    h.update(b" ");
+    h.update(content.as_bytes());
+    h.finalize()
+}
+
+/// One journal line for `change`, newline included.
+fn format_line(seq: u64, change: &Change) -> String {
+    let mut content = String::from("put = [");
+    for (n, item) in change.put.iter().enumerate() {
+        if n > 0 {
+            content.push_str(", ");
+        }
+        let value = toml::Value::try_from(Record::from(item.as_ref()))
+            .expect("a record is always a TOML table");
+        record::write_inline(&value, &mut content);
+    }
+    content.push_str("], remove = [");
+    for (n, uid) in change.remove.iter().enumerate() {
+        if n > 0 {
+            content.push_str(", ");
+        }
+        content.push_str(&uid.to_string());
+    }
+    content.push_str(&format!("], next_uid = {} }}", change.next_uid));
+    format!("{seq} = {{ crc = {}, {content}\n", checksum(seq, &content))
+}
+
+/// The open store: appends to the live segment, compacts in the background.
+pub struct Storage {
+    dir: PathBuf,
+    live: File,
+    live_len: u64,
+    last_seq: u64,
+    snapshot_bytes: u64,
+    compacting: Arc<AtomicBool>,
+    _lock: nix::fcntl::Flock<File>,
+}
+
+/// Why the store cannot be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("{0}")]
+    Load(#[from] LoadError),
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error("{0}: another latchd is using this data folder")]
+    Locked(PathBuf),
+}
+
+fn io_at(path: &Path) -> impl FnOnce(io::Error) -> OpenError + '_ {
+    move |source| OpenError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+impl Storage {
+    /// Locks the folder, loads it, drops a torn last line and opens the live
+    /// segment for appending.
+    pub fn open(dir: &Path, rules: Rules) -> Result<(Storage, Registry), OpenError> {
+        fs::create_dir_all(dir).map_err(io_at(dir))?;
+        let lock_path = dir.join(".lock");
+        let lock_file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(io_at(&lock_path))?;
+        let lock = nix::fcntl::Flock::lock(lock_file, nix::fcntl::FlockArg::LockExclusiveNonblock)
+            .map_err(|_| OpenError::Locked(dir.to_path_buf()))?;
+        let loaded = load(dir, rules)?;
+        let (live_path, live_len) = match loaded.segments.last().cloned() {
+            Some(last) => last,
+            None => {
+                let path = dir.join(segment_name(loaded.last_seq + 1));
+                File::create(&path).map_err(io_at(&path))?;
+                sync_dir(dir).map_err(io_at(dir))?;
+                (path, 0)
+            }
+        };
+        let live = OpenOptions::new()
+            .append(true)
+            .open(&live_path)
+            .map_err(io_at(&live_path))?;
+        if loaded.torn_tail {
+            log::warn!(
+                file = live_path.display().to_string().as_str();
+                "dropping an incomplete last journal line (a write cut short, never acknowledged)"
+            );
+            live.set_len(live_len).map_err(io_at(&live_path))?;
+            live.sync_data().map_err(io_at(&live_path))?;
+        }
+        let storage = Storage {
+            dir: dir.to_path_buf(),
+            live,
+            live_len,
+            last_seq: loaded.last_seq,
+            snapshot_bytes: loaded.snapshot_bytes,
+            compacting: Arc::new(AtomicBool::new(false)),
+            _lock: lock,
+        };
+        Ok((storage, loaded.registry))
+    }
+
+    /// Appends these changes as consecutive journal lines and makes them
+    /// durable. On error nothing of them counts: the segment is cut back.
+    pub fn append(&mut self, changes: &[&Change]) -> io::Result<()> {
+        let mut text = String::new();
+        for (n, change) in changes.iter().enumerate() {
+            text.push_str(&format_line(self.last_seq + 1 + n as u64, change));
+        }
+        let result = self
+            .live
+            .write_all(text.as_bytes())
+            .and_then(|_| self.live.sync_data());
+        match result {
+            Ok(()) => {
+                self.live_len += text.len() as u64;
+                self.last_seq += changes.len() as u64;
+                Ok(())
+            }
+            Err(e) => {
+                // Best effort: a partial line left behind would read as a torn tail anyway.
+                let _ = self.live.set_len(self.live_len);
+                Err(e)
+            }
+        }
+    }
+
+    pub fn last_seq(&self) -> u64 {
+        self.last_seq
+    }
+
+    /// Starts a background compaction when the journal has grown past the
+    /// snapshot and none is running. Returns whether one was started.
+    pub fn maybe_compact(&mut self, registry: &Registry) -> io::Result<bool> {
+        if self.live_len < MIN_COMPACT_BYTES.max(self.snapshot_bytes)
+            || self.compacting.load(Ordering::Acquire)
+        {
+            return Ok(false);
+        }
+        self.compact(registry)?;
+        Ok(true)
+    }
+
+    /// Rotates the journal and writes a snapshot of `registry` in the background.
+    pub fn compact(&mut self, registry: &Registry) -> io::Result<()> {
+        // New appends go to a fresh segment; everything before it is in `registry`.
+        let next_path = self.dir.join(segment_name(self.last_seq + 1));
+        let next = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&next_path)?;
+        sync_dir(&self.dir)?;
+        let old_live = std::mem::replace(&mut self.live, next);
+        drop(old_live);
+        let covered: Vec<PathBuf> = list_segments(&self.dir)
+            .map_err(|e| io::Error::other(e.to_string()))?
+            .into_iter()
+            .filter(|p| *p != next_path)
+            .collect();
+        self.live_len = 0;
+        let items: Vec<Arc<Identifier>> = registry.iter().cloned().collect();
+        let next_uid = registry.next_uid();
+        let last_seq = self.last_seq;
+        let dir = self.dir.clone();
+        let flag = self.compacting.clone();
+        flag.store(true, Ordering::Release);
+        // Estimated from the item count so the trigger needs no result back.
+        self.snapshot_bytes = 300 * items.len() as u64;
+        std::thread::Builder::new()
+            .name("latchd-compact".into())
+            .spawn(move || {
+                let started = std::time::Instant::now();
+                match write_snapshot(&dir, &items, next_uid, last_seq, &covered) {
+                    Ok(bytes) => log::info!(
+                        identifiers = items.len(),
+                        bytes = bytes,
+                        millis = started.elapsed().as_millis() as u64;
+                        "compacted the journal into a new snapshot"
+                    ),
+                    Err(e) => log::error!(
+                        error = e.to_string().as_str();
+                        "compaction failed; the journal still holds every mutation"
+                    ),
+                }
+                flag.store(false, Ordering::Release);
+            })?;
+        Ok(())
+    }
+
+    /// Waits for a running compaction (at shutdown, and in tests).
+    pub fn wait_compaction(&self) {
+        while self.compacting.load(Ordering::Acquire) {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+}
+
+/// Writes `identifiers.toml` atomically, then deletes the segments it covers.
+fn write_snapshot(
+    dir: &Path,
+    items: &[Arc<Identifier>],
+    next_uid: u32,
+    last_seq: u64,
+    covered: &[PathBuf],
+) -> io::Result<u64> {
+    #[derive(serde::Serialize)]
+    struct Snapshot<'a> {
+        format: i64,
+        last_seq: u64,
+        next_uid: u32,
+        identifier: &'a [Record],
+    }
+    let records: Vec<Record> = items.iter().map(|i| Record::from(i.as_ref())).collect();
+    let body = toml::to_string(&Snapshot {
+        format: SNAPSHOT_FORMAT,
+        last_seq,
+        next_uid,
+        identifier: &records,
+    })
+    .map_err(io::Error::other)?;
+    let text = format!(
+        "# latchd identifier snapshot, replaced atomically. Mutations after\n\
+         # last_seq are in the journal-*.toml segments beside it.\n{body}"
+    );
+    let tmp = dir.join(format!("{SNAPSHOT}.tmp"));
+    {
+        let mut file = File::create(&tmp)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+    }
+    fs::rename(&tmp, dir.join(SNAPSHOT))?;
+    sync_dir(dir)?;
+    for path in covered {
+        fs::remove_file(path).or_else(|e| match e.kind() {
+            io::ErrorKind::NotFound => Ok(()),
+            _ => Err(e),
+        })?;
+    }
+    sync_dir(dir)?;
+    Ok(text.len() as u64)
+}
+
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+/// Writes a snapshot of `registry` into an empty folder (tests and benchmarks
+/// prepare large databases with it).
+pub fn write_fresh(dir: &Path, registry: &Registry) -> io::Result<()> {
+    fs::create_dir_all(dir)?;
+    let items: Vec<Arc<Identifier>> = registry.iter().cloned().collect();
+    write_snapshot(dir, &items, registry.next_uid(), 0, &[]).map(|_| ())
+}

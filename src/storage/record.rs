@@ -1,0 +1,163 @@
+//! How an identifier is written in the data files: one flat TOML table, so a
+//! person reading `identifiers.toml` sees the fields the API talks about.
+
+use crate::domain::identifier::{
+    Body, Identifier, IdentifierType, LockChoice, OwnerType, PassLimit, TimeLimit,
+};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Record {
+    pub uid: u32,
+    pub owner_name: String,
+    pub owner_type: OwnerType,
+    #[serde(rename = "type")]
+    pub kind: IdentifierType,
+    pub number: String,
+    pub lock: LockChoice,
+    pub time: TimeLimit,
+    pub passes: PassLimit,
+    pub passes_left: i64,
+    #[serde(default)]
+    pub time_profiles: Vec<u32>,
+    #[serde(default = "unbound")]
+    pub apartment: i64,
+}
+
+fn unbound() -> i64 {
+    -1
+}
+
+impl From<&Identifier> for Record {
+    fn from(i: &Identifier) -> Self {
+        let b = &i.body;
+        Record {
+            uid: i.uid,
+            owner_name: b.owner_name.clone(),
+            owner_type: b.owner_type,
+            kind: b.kind,
+            number: b.number.clone(),
+            lock: b.lock,
+            time: b.time.clone(),
+            passes: b.passes.clone(),
+            passes_left: i.passes_left,
+            time_profiles: i.time_profiles.clone(),
+            apartment: i.apartment,
+        }
+    }
+}
+
+impl From<Record> for Identifier {
+    fn from(r: Record) -> Self {
+        Identifier {
+            uid: r.uid,
+            body: Body {
+                owner_name: r.owner_name,
+                owner_type: r.owner_type,
+                kind: r.kind,
+                number: r.number,
+                lock: r.lock,
+                time: r.time,
+                passes: r.passes,
+            },
+            passes_left: r.passes_left,
+            time_profiles: r.time_profiles,
+            apartment: r.apartment,
+        }
+    }
+}
+
+/// Writes a TOML value on one line (inline tables), for journal lines.
+pub fn write_inline(value: &toml::Value, out: &mut String) {
+    use std::fmt::Write;
+    match value {
+        toml::Value::String(s) => write_string(s, out),
+        toml::Value::Integer(i) => {
+            let _ = write!(out, "{i}");
+        }
+        toml::Value::Boolean(b) => {
+            let _ = write!(out, "{b}");
+        }
+        toml::Value::Float(f) => {
+            let _ = write!(out, "{f:?}");
+        }
+        toml::Value::Datetime(d) => {
+            let _ = write!(out, "{d}");
+        }
+        toml::Value::Array(items) => {
+            out.push('[');
+            for (n, item) in items.iter().enumerate() {
+                if n > 0 {
+                    out.push_str(", ");
+                }
+                write_inline(item, out);
+            }
+            out.push(']');
+        }
+        toml::Value::Table(table) => {
+            out.push_str("{ ");
+            for (n, (key, item)) in table.iter().enumerate() {
+                if n > 0 {
+                    out.push_str(", ");
+                }
+                write_key(key, out);
+                out.push_str(" = ");
+                write_inline(item, out);
+            }
+            out.push_str(" }");
+        }
+    }
+}
+
+fn write_key(key: &str, out: &mut String) {
+    let bare = !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if bare {
+        out.push_str(key);
+    } else {
+        write_string(key, out);
+    }
+}
+
+/// A TOML basic string: control characters (and DEL) escaped, so any owner
+/// name stays on one line.
+fn write_string(s: &str, out: &mut String) {
+    use std::fmt::Write;
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_strings_stay_on_one_line_and_round_trip() {
+        let name = "a\"b\\c\nd\te\u{7f}f\u{1}g ünï 中";
+        let mut t = toml::Table::new();
+        t.insert("name".into(), toml::Value::String(name.into()));
+        t.insert("odd key".into(), toml::Value::Integer(-3));
+        let mut line = String::from("x = ");
+        write_inline(&toml::Value::Table(t), &mut line);
+        assert!(!line.contains('\n'));
+        let back: toml::Table = toml::from_str(&line).unwrap();
+        assert_eq!(back["x"]["name"].as_str(), Some(name));
+        assert_eq!(back["x"]["odd key"].as_integer(), Some(-3));
+    }
+}
