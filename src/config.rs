@@ -271,7 +271,10 @@ mod tests {
             "latchd.toml:3: panel.master_code must be 1 to 10 digits"
         );
         let unknown = parse("[storage]\ndir = \"/x\"\n[panel]\nmaster_kode = \"1\"\n").unwrap_err();
-        assert!(unknown.starts_with("latchd.toml:4: unknown field `master_kode`"), "{unknown}");
+        assert!(
+            unknown.starts_with("latchd.toml:4: unknown field `master_kode`"),
+            "{unknown}"
+        );
         let wrong = parse("[panel]\nface_recognition = \"yes\"\n").unwrap_err();
         assert!(wrong.starts_with("latchd.toml:2: "), "{wrong}");
         assert_eq!(
@@ -282,6 +285,8 @@ mod tests {
             parse("[[lock]]\nname = \"third\"\n").unwrap_err(),
             "latchd.toml:2: lock name \"third\" must be \"first\" or \"second\""
         );
-        assert!(parse("[panel]\nmaster_card = \"12:34:5\"\n").unwrap_err().starts_with("latchd.toml:2: "));
+        assert!(parse("[panel]\nmaster_card = \"12:34:5\"\n")
+            .unwrap_err()
+            .starts_with("latchd.toml:2: "));
     }
 }

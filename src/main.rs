@@ -157,8 +157,9 @@ fn run(config_path: &Path, bus_address: Option<String>) -> Result<(), Box<dyn st
         log::info!(bus_name = dbus::BUS_NAME; "ready");
         wait_for_stop().await?;
         log::info!("stopping");
-        // Dropping the connection drops the objects and with them the last
-        // handle, so the owner thread finishes what it has and ends.
+        // Without the objects the last database handle is gone, so the
+        // owner thread finishes what it has and ends.
+        dbus::unserve(&conn).await?;
         drop(conn);
         Ok::<(), Box<dyn std::error::Error>>(())
     })?;

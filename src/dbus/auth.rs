@@ -117,9 +117,18 @@ mod tests {
     #[test]
     fn roles_follow_the_contract() {
         let none = Roles::default();
-        let viewer = Roles { viewer: true, ..none };
-        let feeder = Roles { feeder: true, ..none };
-        let admin = Roles { admin: true, ..none };
+        let viewer = Roles {
+            viewer: true,
+            ..none
+        };
+        let feeder = Roles {
+            feeder: true,
+            ..none
+        };
+        let admin = Roles {
+            admin: true,
+            ..none
+        };
         let name = |r: Result<(), Error>| match r {
             Ok(()) => "ok".to_string(),
             Err(Error::Unauthorized(m)) | Err(Error::Forbidden(m)) => m,
@@ -128,10 +137,19 @@ mod tests {
         assert_eq!(name(none.allow(Need::Read)), "Log In");
         assert_eq!(name(none.allow(Need::Admin)), "Log In");
         assert_eq!(name(viewer.allow(Need::Read)), "ok");
-        assert_eq!(name(viewer.allow(Need::Admin)), "Administrator rights required");
-        assert_eq!(name(viewer.allow(Need::Feed)), "Administrator rights required");
+        assert_eq!(
+            name(viewer.allow(Need::Admin)),
+            "Administrator rights required"
+        );
+        assert_eq!(
+            name(viewer.allow(Need::Feed)),
+            "Administrator rights required"
+        );
         assert_eq!(name(feeder.allow(Need::Feed)), "ok");
-        assert_eq!(name(feeder.allow(Need::Read)), "Administrator rights required");
+        assert_eq!(
+            name(feeder.allow(Need::Read)),
+            "Administrator rights required"
+        );
         for need in [Need::Admin, Need::Read, Need::Feed] {
             assert_eq!(name(admin.allow(need)), "ok");
         }

@@ -33,9 +33,7 @@ impl From<ServiceError> for Error {
     fn from(e: ServiceError) -> Self {
         match e {
             ServiceError::Rejected(e) => Error::BadRequest(e.to_string()),
-            ServiceError::Storage(_) | ServiceError::Stopped => {
-                Error::StorageFailed(e.to_string())
-            }
+            ServiceError::Storage(_) | ServiceError::Stopped => Error::StorageFailed(e.to_string()),
         }
     }
 }

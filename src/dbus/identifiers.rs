@@ -42,7 +42,9 @@ impl Identifiers {
 }
 
 fn unexpected(answer: Answer) -> Error {
-    Error::ZBus(zbus::Error::Failure(format!("unexpected answer {answer:?}")))
+    Error::ZBus(zbus::Error::Failure(format!(
+        "unexpected answer {answer:?}"
+    )))
 }
 
 #[interface(name = "org.latchd.Panel1.Identifiers")]

@@ -15,15 +15,20 @@ pub const BUS_NAME: &str = "org.latchd.Panel1";
 pub async fn serve(conn: &zbus::Connection, store: Handle, groups: AuthConfig) -> zbus::Result<()> {
     let auth = Arc::new(auth::Authorizer::new(conn, groups).await?);
     conn.object_server()
-        .at(
-            identifiers::PATH,
-            identifiers::Identifiers { store, auth },
-        )
+        .at(identifiers::PATH, identifiers::Identifiers { store, auth })
         .await?;
-    conn.request_name_with_flags(
-        BUS_NAME,
-        zbus::fdo::RequestNameFlags::DoNotQueue.into(),
-    )
-    .await?;
+    conn.request_name_with_flags(BUS_NAME, zbus::fdo::RequestNameFlags::DoNotQueue.into())
+        .await?;
+    Ok(())
+}
+
+/// Takes the objects off the bus. They hold the database handle, and the
+/// authorizer's bus proxy holds the connection, so they must be removed
+/// explicitly for the database owner to see its last handle go.
+pub async fn unserve(conn: &zbus::Connection) -> zbus::Result<()> {
+    let _ = conn.release_name(BUS_NAME).await;
+    conn.object_server()
+        .remove::<identifiers::Identifiers, _>(identifiers::PATH)
+        .await?;
     Ok(())
 }

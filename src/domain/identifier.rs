@@ -430,37 +430,97 @@ impl<'a> Fields<'a> {
         };
         let top = |key: &str| root.get(key).filter(|v| !v.is_null());
         let owner = top("identifier_owner");
-        list.push(Field { path: "identifier_owner", kind: Kind::Object, required: true, value: owner });
+        list.push(Field {
+            path: "identifier_owner",
+            kind: Kind::Object,
+            required: true,
+            value: owner,
+        });
         let (present, name) = child(owner, "name");
-        list.push(Field { path: "identifier_owner.name", kind: Kind::Str, required: present, value: name });
+        list.push(Field {
+            path: "identifier_owner.name",
+            kind: Kind::Str,
+            required: present,
+            value: name,
+        });
         let (present, otype) = child(owner, "type");
-        list.push(Field { path: "identifier_owner.type", kind: Kind::Str, required: present, value: otype });
+        list.push(Field {
+            path: "identifier_owner.type",
+            kind: Kind::Str,
+            required: present,
+            value: otype,
+        });
         for (path, key) in [
             ("identifier_type", "identifier_type"),
             ("identifier_number", "identifier_number"),
             ("lock", "lock"),
         ] {
-            list.push(Field { path, kind: Kind::Str, required: true, value: top(key) });
+            list.push(Field {
+                path,
+                kind: Kind::Str,
+                required: true,
+                value: top(key),
+            });
         }
         let valid = top("valid");
-        list.push(Field { path: "valid", kind: Kind::Object, required: false, value: valid });
+        list.push(Field {
+            path: "valid",
+            kind: Kind::Object,
+            required: false,
+            value: valid,
+        });
         // `valid` is optional, but when it is an object its parts are required.
         let (present, time) = child(valid, "time");
-        list.push(Field { path: "valid.time", kind: Kind::Object, required: present, value: time });
+        list.push(Field {
+            path: "valid.time",
+            kind: Kind::Object,
+            required: present,
+            value: time,
+        });
         let (present, time_perm) = child(time, "is_permanent");
-        list.push(Field { path: "valid.time.is_permanent", kind: Kind::Bool, required: present, value: time_perm });
+        list.push(Field {
+            path: "valid.time.is_permanent",
+            kind: Kind::Bool,
+            required: present,
+            value: time_perm,
+        });
         let limited = time_perm == Some(&Value::Bool(false));
         let (_, from) = child(time, "from");
-        list.push(Field { path: "valid.time.from", kind: Kind::Int, required: limited, value: from });
+        list.push(Field {
+            path: "valid.time.from",
+            kind: Kind::Int,
+            required: limited,
+            value: from,
+        });
         let (_, to) = child(time, "to");
-        list.push(Field { path: "valid.time.to", kind: Kind::Int, required: limited, value: to });
+        list.push(Field {
+            path: "valid.time.to",
+            kind: Kind::Int,
+            required: limited,
+            value: to,
+        });
         let (present, passes) = child(valid, "passes");
-        list.push(Field { path: "valid.passes", kind: Kind::Object, required: present, value: passes });
+        list.push(Field {
+            path: "valid.passes",
+            kind: Kind::Object,
+            required: present,
+            value: passes,
+        });
         let (present, pass_perm) = child(passes, "is_permanent");
-        list.push(Field { path: "valid.passes.is_permanent", kind: Kind::Bool, required: present, value: pass_perm });
+        list.push(Field {
+            path: "valid.passes.is_permanent",
+            kind: Kind::Bool,
+            required: present,
+            value: pass_perm,
+        });
         let limited = pass_perm == Some(&Value::Bool(false));
         let (_, max) = child(passes, "max_passes");
-        list.push(Field { path: "valid.passes.max_passes", kind: Kind::Int, required: limited, value: max });
+        list.push(Field {
+            path: "valid.passes.max_passes",
+            kind: Kind::Int,
+            required: limited,
+            value: max,
+        });
         // `valid` itself must be an object when present.
         if let Some(v) = list.iter_mut().find(|f| f.path == "valid") {
             v.required = v.value.is_some();
@@ -469,7 +529,10 @@ impl<'a> Fields<'a> {
     }
 
     fn get(&self, path: &str) -> Option<&'a Value> {
-        self.list.iter().find(|f| f.path == path).and_then(|f| f.value)
+        self.list
+            .iter()
+            .find(|f| f.path == path)
+            .and_then(|f| f.value)
     }
 
     /// A permanence flag; absent (no `valid`) means permanent.

@@ -55,7 +55,12 @@ impl Query {
         let field = |k: &str| -> Result<Option<&'static str>, BodyError> {
             match text_of(k)? {
                 None => Ok(None),
-                Some(name) => FIELDS.iter().find(|f| **f == name).copied().map(Some).ok_or_else(bad),
+                Some(name) => FIELDS
+                    .iter()
+                    .find(|f| **f == name)
+                    .copied()
+                    .map(Some)
+                    .ok_or_else(bad),
             }
         };
         let limit = number("limit", 10, 1000)?;
@@ -117,7 +122,10 @@ impl Filter {
             "identifier_type" => self.value == b.kind.as_str(),
             "lock" => self.value == b.lock.as_str(),
             // Numbers compare canonically: `12:34:56:78` finds card 305419896.
-            _ => b.kind.canonical(&self.value).is_some_and(|c| c == b.canonical()),
+            _ => b
+                .kind
+                .canonical(&self.value)
+                .is_some_and(|c| c == b.canonical()),
         }
     }
 

@@ -61,8 +61,7 @@ pub fn is_uuid(s: &str) -> bool {
 pub fn is_license_plate(s: &str) -> bool {
     let n = s.chars().count();
     (1..=100).contains(&n)
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_alphabetic() || c.is_ascii_digit() || c == ' ' || c == '-')
 }
 
@@ -95,8 +94,20 @@ mod tests {
     #[test]
     fn card_patterns_reject() {
         for bad in [
-            "", "12", "12345678901", "12:", ":12", "1:23", "12:34:", "12;34", "g1:00",
-            "12:34:56:78:9a:bc:de:f0:12", "12 34", "-1", "+1", "12::34",
+            "",
+            "12",
+            "12345678901",
+            "12:",
+            ":12",
+            "1:23",
+            "12:34:",
+            "12;34",
+            "g1:00",
+            "12:34:56:78:9a:bc:de:f0:12",
+            "12 34",
+            "-1",
+            "+1",
+            "12::34",
         ] {
             assert_eq!(card_value(bad), None, "{bad:?}");
         }

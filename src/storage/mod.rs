@@ -122,7 +122,10 @@ fn read_snapshot(path: &Path, text: &str, registry: &mut Registry) -> Result<u64
         return Err(LoadError::at(
             path,
             None,
-            format!("format {} is not one this latchd reads (1)", snapshot.format),
+            format!(
+                "format {} is not one this latchd reads (1)",
+                snapshot.format
+            ),
         ));
     }
     for spanned in snapshot.identifier {
@@ -211,7 +214,10 @@ fn replay_segment(
             return Err(LoadError::at(
                 path,
                 Some(line_no),
-                format!("mutation {seq} follows {}: mutations are missing", *last_seq),
+                format!(
+                    "mutation {seq} follows {}: mutations are missing",
+                    *last_seq
+                ),
             ));
         }
         for item in &change.put {

@@ -1,0 +1,250 @@
+//! Test harness: a real private `dbus-daemon` loading latchd's policy file, the
+//! real `latchd` binary, and a zbus client.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_latchd");
+pub const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// A private bus, configured like the system bus with latchd's policy.
+pub struct Bus {
+    child: Child,
+    pub address: String,
+    pub dir: tempfile::TempDir,
+}
+
+impl Bus {
+    pub fn start() -> Bus {
+        let dir = tempfile::Builder::new()
+            .prefix("latchd-bus")
+            .tempdir()
+            .unwrap();
+        // Other users (the authorization tests) must reach the socket.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let socket = dir.path().join("socket");
+        let template =
+            std::fs::read_to_string(Path::new(ROOT).join("tests/data/bus.conf.in")).unwrap();
+        let conf = template
+            .replace("@POLICY@", &format!("{ROOT}/dbus/org.latchd.Panel1.conf"))
+            .replace("@SOCKET@", socket.to_str().unwrap());
+        let conf_path = dir.path().join("bus.conf");
+        std::fs::write(&conf_path, conf).unwrap();
+        let child = Command::new("dbus-daemon")
+            .arg(format!("--config-file={}", conf_path.display()))
+            .arg("--nofork")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dbus-daemon must be installed (apt-get install dbus)");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !socket.exists() {
+            assert!(Instant::now() < deadline, "dbus-daemon did not start");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        Bus {
+            child,
+            address: format!("unix:path={}", socket.display()),
+            dir,
+        }
+    }
+
+    pub async fn connect(&self) -> zbus::Connection {
+        zbus::connection::Builder::address(self.address.as_str())
+            .unwrap()
+            .build()
+            .await
+            .unwrap()
+    }
+}
+
+impl Drop for Bus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Writes `latchd.toml` in `dir` with the data folder `data`, plus `extra`
+/// TOML. Without a `[panel]` section in `extra`, the master code is 1234 and
+/// the master card 12:34:56:78.
+pub fn write_config(dir: &Path, data: &Path, extra: &str) -> PathBuf {
+    let path = dir.join("latchd.toml");
+    let panel = if extra.contains("[panel]") {
+        String::new()
+    } else {
+        "[panel]\nmaster_code = \"1234\"\nmaster_card = \"12:34:56:78\"\n".to_string()
+    };
+    let text = format!(
+        "[storage]\ndir = \"{}\"\n\n{panel}\n{extra}\n",
+        data.display()
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// A running latchd.
+pub struct Daemon {
+    pub child: Child,
+    pub config: PathBuf,
+}
+
+impl Daemon {
+    /// Starts latchd and waits until it owns its name.
+    pub fn start(bus: &Bus, config: &Path) -> Daemon {
+        let child = Command::new(BIN)
+            .arg("--config")
+            .arg(config)
+            .arg("--bus-address")
+            .arg(&bus.address)
+            .env("LATCHD_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut daemon = Daemon {
+            child,
+            config: config.to_path_buf(),
+        };
+        daemon.wait_ready(bus);
+        daemon
+    }
+
+    fn wait_ready(&mut self, bus: &Bus) {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!("latchd exited during start: {status}");
+            }
+            let owned = Command::new("busctl")
+                .arg(format!("--address={}", bus.address))
+                .args(["status", "org.latchd.Panel1"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false);
+            if owned {
+                return;
+            }
+            assert!(Instant::now() < deadline, "latchd did not take its name");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// SIGKILL: no chance to clean up, like a crash.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM and wait (at most 30 s, then SIGKILL); returns the exit code.
+    pub fn stop(&mut self) -> Option<i32> {
+        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            if Instant::now() > deadline {
+                self.kill();
+                panic!("latchd did not stop within 30 s of SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            self.kill();
+        }
+    }
+}
+
+#[zbus::proxy(
+    interface = "org.latchd.Panel1.Identifiers",
+    default_service = "org.latchd.Panel1",
+    default_path = "/org/latchd/Panel1/Identifiers"
+)]
+pub trait Identifiers {
+    fn create(&self, body: &str) -> zbus::Result<u32>;
+    fn get(&self, uid: u32) -> zbus::Result<String>;
+    fn update(&self, uid: u32, body: &str) -> zbus::Result<()>;
+    fn delete(&self, uid: u32) -> zbus::Result<()>;
+    fn delete_many(&self, body: &str) -> zbus::Result<()>;
+    fn import(&self, body: &str) -> zbus::Result<Vec<u32>>;
+    fn list(&self, query: &str) -> zbus::Result<String>;
+    fn reset_passes(&self, uid: u32) -> zbus::Result<()>;
+    #[zbus(property)]
+    fn count(&self) -> zbus::Result<u32>;
+}
+
+/// The D-Bus error name and message of a failed call.
+pub fn error_of<T: std::fmt::Debug>(result: zbus::Result<T>) -> (String, String) {
+    match result {
+        Err(zbus::Error::MethodError(name, desc, _)) => {
+            (name.as_str().to_string(), desc.unwrap_or_default())
+        }
+        other => panic!("expected a D-Bus error reply, got {other:?}"),
+    }
+}
+
+pub const BAD_REQUEST: &str = "org.latchd.Panel1.Error.BadRequest";
+
+/// A card body for `number` with `owner`.
+pub fn card(number: &str, owner: &str) -> String {
+    serde_json::json!({
+        "identifier_owner": {"name": owner, "type": "owner"},
+        "identifier_type": "card",
+        "identifier_number": number,
+        "lock": "first",
+    })
+    .to_string()
+}
+
+/// A bus, a data folder and a running latchd on them.
+pub struct Setup {
+    pub daemon: Daemon,
+    pub conn: zbus::Connection,
+    pub data: PathBuf,
+    pub dir: tempfile::TempDir,
+    pub bus: Bus,
+}
+
+impl Setup {
+    pub async fn start(extra_config: &str) -> Setup {
+        let bus = Bus::start();
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let config = write_config(dir.path(), &data, extra_config);
+        let daemon = Daemon::start(&bus, &config);
+        let conn = bus.connect().await;
+        Setup {
+            daemon,
+            conn,
+            data,
+            dir,
+            bus,
+        }
+    }
+
+    pub async fn identifiers(&self) -> IdentifiersProxy<'static> {
+        IdentifiersProxy::builder(&self.conn)
+            .cache_properties(zbus::proxy::CacheProperties::No)
+            .build()
+            .await
+            .unwrap()
+    }
+
+    /// Stops latchd with SIGTERM and starts it again on the same data.
+    pub fn restart(&mut self) {
+        assert_eq!(self.daemon.stop(), Some(0), "latchd must exit 0 on SIGTERM");
+        let config = self.daemon.config.clone();
+        self.daemon = Daemon::start(&self.bus, &config);
+    }
+}
