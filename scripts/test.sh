@@ -4,4 +4,4 @@
 # to include the authorization tests with real users and groups.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo test --locked --all-targets "$@"
+cargo test --locked "$@"
