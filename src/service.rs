@@ -23,6 +23,33 @@ pub enum Request {
     ResetPasses(u32),
 }
 
+impl Request {
+    /// The D-Bus method name, for logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Request::Create(_) => "Create",
+            Request::Get(_) => "Get",
+            Request::Update(..) => "Update",
+            Request::Delete(_) => "Delete",
+            Request::DeleteMany(_) => "DeleteMany",
+            Request::Import(_) => "Import",
+            Request::List(_) => "List",
+            Request::ResetPasses(_) => "ResetPasses",
+        }
+    }
+
+    /// The identifier uid the request names, if one.
+    pub fn uid(&self) -> Option<u32> {
+        match self {
+            Request::Get(uid)
+            | Request::Update(uid, _)
+            | Request::Delete(uid)
+            | Request::ResetPasses(uid) => Some(*uid),
+            _ => None,
+        }
+    }
+}
+
 /// A successful answer.
 #[derive(Debug, PartialEq)]
 pub enum Answer {

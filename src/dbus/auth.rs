@@ -59,12 +59,16 @@ impl Authorizer {
         Ok(Authorizer { groups, bus })
     }
 
-    /// Checks the sender of the message `hdr` belongs to against `need`.
-    pub async fn check(&self, hdr: &Header<'_>, need: Need) -> Result<(), Error> {
-        self.roles(hdr).await?.allow(need)
+    /// Checks the sender of the message `hdr` against `need`; returns the
+    /// caller's uid for the audit log.
+    pub async fn check(&self, hdr: &Header<'_>, need: Need) -> Result<u32, Error> {
+        let (uid, roles) = self.roles(hdr).await?;
+        roles.allow(need)?;
+        Ok(uid)
     }
 
-    pub async fn roles(&self, hdr: &Header<'_>) -> Result<Roles, Error> {
+    /// The caller's uid and roles.
+    pub async fn roles(&self, hdr: &Header<'_>) -> Result<(u32, Roles), Error> {
         let sender = hdr.sender().ok_or_else(Error::unauthorized)?;
         let creds = self
             .bus
@@ -73,10 +77,11 @@ impl Authorizer {
             .map_err(|_| Error::unauthorized())?;
         let uid = creds.unix_user_id().ok_or_else(Error::unauthorized)?;
         if uid == 0 {
-            return Ok(Roles {
+            let admin = Roles {
                 admin: true,
                 ..Roles::default()
-            });
+            };
+            return Ok((uid, admin));
         }
         let gids = match creds.unix_group_ids() {
             Some(gids) => gids.clone(),
@@ -88,11 +93,12 @@ impl Authorizer {
                 matches!(Group::from_name(name), Ok(Some(g)) if gids.contains(&g.gid.as_raw()))
             })
         };
-        Ok(Roles {
+        let roles = Roles {
             admin: member(&self.groups.admin_groups),
             viewer: member(&self.groups.viewer_groups),
             feeder: member(&self.groups.feeder_groups),
-        })
+        };
+        Ok((uid, roles))
     }
 }
 

@@ -22,15 +22,34 @@ impl Identifiers {
         Ok(self.store.call(request).await?)
     }
 
-    /// A mutation; `Count` is announced when it changed.
+    /// A mutation, logged for the audit trail (never a number: it may be a PIN).
     async fn mutate(
         &self,
         hdr: &Header<'_>,
         emitter: &SignalEmitter<'_>,
         request: Request,
     ) -> Result<Answer, Error> {
+        let method = request.name();
+        let target = request.uid().map_or(-1, i64::from);
+        let caller = self.auth.check(hdr, Need::Admin).await?;
         let before = self.store.count();
-        let answer = self.call(hdr, Need::Admin, request).await?;
+        let result = self.store.call(request).await.map_err(Error::from);
+        match &result {
+            Ok(answer) => log::info!(
+                method = method,
+                caller_uid = caller,
+                identifier_uid = answer_uid(answer).unwrap_or(target);
+                "identifiers changed"
+            ),
+            Err(e) => log::info!(
+                method = method,
+                caller_uid = caller,
+                identifier_uid = target,
+                error = zbus::DBusError::description(e).unwrap_or("");
+                "identifier change refused"
+            ),
+        }
+        let answer = result?;
         if self.store.count() != before {
             // The reply does not wait on listeners; a failed signal is only logged.
             if let Err(e) = self.count_changed(emitter).await {
@@ -38,6 +57,13 @@ impl Identifiers {
             }
         }
         Ok(answer)
+    }
+}
+
+fn answer_uid(answer: &Answer) -> Option<i64> {
+    match answer {
+        Answer::Uid(uid) => Some(i64::from(*uid)),
+        _ => None,
     }
 }
 
