@@ -1,7 +1,10 @@
 //! Domain logic: identifiers, their validation and the in-memory database.
 //! Nothing in here does I/O, so all of it is tested without a bus or a disk.
 
+pub mod card_format;
+pub mod decision;
 pub mod identifier;
+pub mod keypad;
 pub mod list;
 pub mod number;
 pub mod registry;
