@@ -3,6 +3,7 @@
 
 pub mod card_format;
 pub mod decision;
+pub mod enrolment;
 pub mod identifier;
 pub mod keypad;
 pub mod list;
