@@ -1,0 +1,622 @@
+//! Authorization with real users and groups: a private dbus-daemon with
+//! latchd's policy, the real latchd (as root), and `dbus-send` run as
+//! non-root users through `setpriv`, so the bus, not the test, tells latchd
+//! who is calling. `dbus-send` prints the D-Bus error name and message of a
+//! failed call, which is what the contract fixes.
+//!
+//! The users and groups are created on the machine when missing (system
+//! accounts without a home): groups `latchd-admin`, `latchd-view`,
+//! `latchd-feed`; users `latchd-t-admin`, `latchd-t-view`, `latchd-t-feed`
+//! (each in the group of its role) and `latchd-t-none` (in none of them).
+//! That needs root: as any other user these tests say they are skipped and
+//! pass. CI runs them as root.
+
+mod common;
+use common::*;
+use std::process::Stdio;
+use std::sync::OnceLock;
+
+const UNAUTHORIZED: &str = "org.latchd.Panel1.Error.Unauthorized";
+const FORBIDDEN: &str = "org.latchd.Panel1.Error.Forbidden";
+const ACCESS_DENIED: &str = "org.freedesktop.DBus.Error.AccessDenied";
+const LOG_IN: &str = "Log In";
+const ADMIN_REQUIRED: &str = "Administrator rights required";
+
+const IFACE: &str = "org.latchd.Panel1.Identifiers";
+const PATH: &str = "/org/latchd/Panel1/Identifiers";
+
+const ADMIN: &str = "latchd-t-admin";
+const VIEWER: &str = "latchd-t-view";
+const FEEDER: &str = "latchd-t-feed";
+const NOBODY: &str = "latchd-t-none";
+
+/// The role groups of the default `[auth]` section.
+const ROLE_GROUPS: [&str; 3] = ["latchd-admin", "latchd-view", "latchd-feed"];
+
+/// False (after saying so) when the tests cannot switch users.
+fn can_run() -> bool {
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!(
+            "skipped: the authorization tests create users and groups and call as them; run as root"
+        );
+        return false;
+    }
+    static READY: OnceLock<()> = OnceLock::new();
+    READY.get_or_init(ensure_accounts);
+    true
+}
+
+/// Creates the test groups and users, and puts each user in exactly the
+/// role group it stands for. Safe to run again and again.
+fn ensure_accounts() {
+    for group in ROLE_GROUPS {
+        ensure_group(group);
+    }
+    for (user, role) in [
+        (ADMIN, Some("latchd-admin")),
+        (VIEWER, Some("latchd-view")),
+        (FEEDER, Some("latchd-feed")),
+        (NOBODY, None),
+    ] {
+        ensure_user(user);
+        for group in ROLE_GROUPS {
+            let wanted = role == Some(group);
+            if wanted != in_group(user, group) {
+                let (tool, args): (&str, Vec<&str>) = if wanted {
+                    ("gpasswd", vec!["--add", user, group])
+                } else {
+                    ("gpasswd", vec!["--delete", user, group])
+                };
+                run(tool, &args);
+            }
+        }
+        assert_eq!(
+            ROLE_GROUPS
+                .iter()
+                .filter(|g| in_group(user, g))
+                .copied()
+                .collect::<Vec<_>>(),
+            role.into_iter().collect::<Vec<_>>(),
+            "{user} must be in exactly its role's group"
+        );
+    }
+}
+
+fn group_exists(name: &str) -> bool {
+    matches!(nix::unistd::Group::from_name(name), Ok(Some(_)))
+}
+
+fn user_exists(name: &str) -> bool {
+    matches!(nix::unistd::User::from_name(name), Ok(Some(_)))
+}
+
+fn in_group(user: &str, group: &str) -> bool {
+    match nix::unistd::Group::from_name(group) {
+        Ok(Some(g)) => g.mem.iter().any(|m| m == user),
+        _ => false,
+    }
+}
+
+fn ensure_group(name: &str) {
+    if !group_exists(name) {
+        // Another test binary may be doing the same: judge by the result.
+        let _ = try_run("groupadd", &["--system", name]);
+        assert!(group_exists(name), "could not create group {name}");
+    }
+}
+
+fn ensure_user(name: &str) {
+    if user_exists(name) {
+        return;
+    }
+    // A personal group of the same name, reused if a former run left it.
+    let personal = if group_exists(name) {
+        vec!["--gid", name]
+    } else {
+        vec!["--user-group"]
+    };
+    let mut args = vec![
+        "--system",
+        "--no-create-home",
+        "--home-dir",
+        "/nonexistent",
+        "--shell",
+        "/usr/sbin/nologin",
+    ];
+    args.extend(personal);
+    args.push(name);
+    let _ = try_run("useradd", &args);
+    assert!(user_exists(name), "could not create user {name}");
+}
+
+fn try_run(tool: &str, args: &[&str]) -> Result<(), String> {
+    let out = std::process::Command::new(tool)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{tool} must be installed (passwd): {e}"));
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{tool} {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+fn run(tool: &str, args: &[&str]) {
+    try_run(tool, args).unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// How a call is made: as root, or through `setpriv` as another user.
+#[derive(Clone)]
+struct Caller(Vec<String>);
+
+impl Caller {
+    fn root() -> Caller {
+        Caller(Vec::new())
+    }
+
+    /// `user` with its primary group and its groups from the group database,
+    /// as after a login.
+    fn user(user: &str) -> Caller {
+        Caller::with(user, &["--init-groups"])
+    }
+
+    /// `user` with its primary group and the `setpriv` group options `groups`.
+    fn with(user: &str, groups: &[&str]) -> Caller {
+        let u = nix::unistd::User::from_name(user)
+            .unwrap()
+            .unwrap_or_else(|| panic!("no user {user}"));
+        Caller::ids(u.uid, u.gid, groups)
+    }
+
+    /// User id `uid`, group id `gid` and the `setpriv` group options `groups`.
+    fn ids(uid: nix::unistd::Uid, gid: nix::unistd::Gid, groups: &[&str]) -> Caller {
+        let mut argv = vec![
+            "setpriv".to_string(),
+            format!("--reuid={uid}"),
+            format!("--regid={gid}"),
+        ];
+        argv.extend(groups.iter().map(|g| g.to_string()));
+        Caller(argv)
+    }
+
+    /// Calls `member` (`Interface.Method`) on the Identifiers object with
+    /// `dbus-send` arguments; Ok is the printed reply, Err the error name and
+    /// message.
+    async fn call(
+        &self,
+        bus: &Bus,
+        member: &str,
+        args: &[&str],
+    ) -> Result<String, (String, String)> {
+        let member = if member.contains('.') {
+            member.to_string()
+        } else {
+            format!("{IFACE}.{member}")
+        };
+        let mut argv = self.0.clone();
+        argv.extend([
+            "dbus-send".to_string(),
+            format!("--bus={}", bus.address),
+            "--print-reply".to_string(),
+            "--dest=org.latchd.Panel1".to_string(),
+            PATH.to_string(),
+            member.clone(),
+        ]);
+        argv.extend(args.iter().map(|a| a.to_string()));
+        let out = tokio::process::Command::new(&argv[0])
+            .args(&argv[1..])
+            .env_clear()
+            .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+            .stdin(Stdio::null())
+            .output()
+            .await
+            .unwrap_or_else(|e| panic!("{} must be installed: {e}", argv[0]));
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        if out.status.success() {
+            return Ok(stdout);
+        }
+        // dbus-send: "Error NAME: MESSAGE".
+        let parsed = stderr
+            .trim_end()
+            .strip_prefix("Error ")
+            .and_then(|rest| rest.split_once(": "));
+        match parsed {
+            Some((name, message)) => Err((name.to_string(), message.to_string())),
+            None => panic!("{argv:?} failed without a D-Bus error: {stderr}"),
+        }
+    }
+
+    /// Like [`call`](Self::call), but the call must succeed.
+    async fn ok(&self, bus: &Bus, member: &str, args: &[&str]) -> String {
+        match self.call(bus, member, args).await {
+            Ok(reply) => reply,
+            Err((name, message)) => {
+                panic!("{:?} {member} {args:?}: {name}: {message}", self.0)
+            }
+        }
+    }
+
+    /// Like [`call`](Self::call), but the call must fail.
+    async fn err(&self, bus: &Bus, member: &str, args: &[&str]) -> (String, String) {
+        match self.call(bus, member, args).await {
+            Ok(reply) => panic!("{:?} {member} {args:?} must fail, got {reply}", self.0),
+            Err(e) => e,
+        }
+    }
+}
+
+/// The `uint32` values of a `dbus-send --print-reply` output, in order
+/// (also inside a `variant`).
+fn uints(reply: &str) -> Vec<u32> {
+    let words: Vec<&str> = reply.split_whitespace().collect();
+    words
+        .windows(2)
+        .filter(|w| w[0] == "uint32")
+        .map(|w| w[1].parse().unwrap())
+        .collect()
+}
+
+/// The single string value of a `dbus-send --print-reply` output.
+fn string(reply: &str) -> String {
+    let line = reply
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("string \""))
+        .unwrap_or_else(|| panic!("no string in {reply}"));
+    line.strip_suffix('"').unwrap().to_string()
+}
+
+fn sarg(value: &str) -> String {
+    format!("string:{value}")
+}
+
+fn uarg(value: u32) -> String {
+    format!("uint32:{value}")
+}
+
+/// Every method of the interface that needs an administrator, with
+/// arguments that would succeed for one: the identifier `uid` exists.
+fn admin_calls(uid: u32) -> Vec<(&'static str, Vec<String>)> {
+    vec![
+        ("Create", vec![sarg(&card("1001", "Mallory"))]),
+        ("Update", vec![uarg(uid), sarg(&card("1002", "Mallory"))]),
+        ("Delete", vec![uarg(uid)]),
+        (
+            "DeleteMany",
+            vec![sarg(&format!("{{\"uid_items\":[{uid}]}}"))],
+        ),
+        (
+            "Import",
+            vec![sarg(&format!(
+                "{{\"list_items\":[{},{}]}}",
+                card("1003", "Mallory"),
+                card("1004", "Mallory")
+            ))],
+        ),
+        ("ResetPasses", vec![uarg(uid)]),
+    ]
+}
+
+/// The read-only methods, with arguments that would succeed.
+fn read_calls(uid: u32) -> Vec<(&'static str, Vec<String>)> {
+    vec![
+        ("Get", vec![uarg(uid)]),
+        ("List", vec![sarg("")]),
+        ("List", vec![sarg(r#"{"limit":5}"#)]),
+    ]
+}
+
+const COUNT: &str = "org.freedesktop.DBus.Properties.Get";
+const GET_ALL: &str = "org.freedesktop.DBus.Properties.GetAll";
+
+fn count_args() -> Vec<String> {
+    vec![sarg(IFACE), sarg("Count")]
+}
+
+fn strs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}
+
+/// A daemon with one identifier (uid 1) that has limited passes, created by
+/// root over zbus.
+async fn setup_with_one() -> Setup {
+    setup_with_one_config("").await
+}
+
+async fn setup_with_one_config(config: &str) -> Setup {
+    let s = Setup::start(config).await;
+    let body = serde_json::json!({
+        "identifier_owner": {"name": "Alice", "type": "owner"},
+        "identifier_type": "card",
+        "identifier_number": "12:34:56:79",
+        "lock": "first",
+        "valid": {
+            "time": {"is_permanent": true},
+            "passes": {"is_permanent": false, "max_passes": 3}
+        }
+    })
+    .to_string();
+    assert_eq!(s.identifiers().await.create(&body).await.unwrap(), 1);
+    s
+}
+
+/// What root sees of the database: the count and the first identifier.
+async fn snapshot(s: &Setup) -> (u32, String) {
+    let ids = s.identifiers().await;
+    (ids.count().await.unwrap(), ids.get(1).await.unwrap())
+}
+
+#[tokio::test]
+async fn a_caller_without_a_role_must_log_in() {
+    if !can_run() {
+        return;
+    }
+    let s = setup_with_one().await;
+    let before = snapshot(&s).await;
+    let nobody = Caller::user(NOBODY);
+    // Even for a uid that does not exist: who calls is decided first.
+    for (method, args) in admin_calls(1)
+        .into_iter()
+        .chain(read_calls(1))
+        .chain([("Get", vec![uarg(77)]), ("Delete", vec![uarg(0)])])
+    {
+        assert_eq!(
+            nobody.err(&s.bus, method, &strs(&args)).await,
+            (UNAUTHORIZED.to_string(), LOG_IN.to_string()),
+            "{method} {args:?} as {NOBODY}"
+        );
+    }
+    // zbus lets a property getter fail only with an fdo error: AccessDenied,
+    // with the contract's message.
+    assert_eq!(
+        nobody.err(&s.bus, COUNT, &strs(&count_args())).await,
+        (ACCESS_DENIED.to_string(), LOG_IN.to_string())
+    );
+    // GetAll leaves out what the caller may not read.
+    let all = nobody
+        .ok(&s.bus, GET_ALL, &[&format!("string:{IFACE}")])
+        .await;
+    assert!(!all.contains("Count"), "GetAll leaked Count: {all}");
+    assert_eq!(snapshot(&s).await, before, "nothing may have changed");
+}
+
+#[tokio::test]
+async fn a_viewer_reads_but_may_not_change() {
+    if !can_run() {
+        return;
+    }
+    let s = setup_with_one().await;
+    let before = snapshot(&s).await;
+    let viewer = Caller::user(VIEWER);
+
+    let item: serde_json::Value =
+        serde_json::from_str(&string(&viewer.ok(&s.bus, "Get", &[&uarg(1)]).await)).unwrap();
+    assert_eq!(item["identifier_uid"], 1);
+    assert_eq!(item["identifier_number"], "12:34:56:79");
+    let page: serde_json::Value =
+        serde_json::from_str(&string(&viewer.ok(&s.bus, "List", &[&sarg("")]).await)).unwrap();
+    assert_eq!(page["list_option"]["pagination"]["total_items"], 1);
+    assert_eq!(
+        uints(&viewer.ok(&s.bus, COUNT, &strs(&count_args())).await),
+        [1]
+    );
+    let all = viewer.ok(&s.bus, GET_ALL, &[&sarg(IFACE)]).await;
+    assert!(all.contains("Count"), "{all}");
+    // A viewer asking about a uid that does not exist learns just that.
+    assert_eq!(
+        viewer.err(&s.bus, "Get", &[&uarg(77)]).await,
+        (BAD_REQUEST.to_string(), "Wrong Identifier uid".to_string())
+    );
+
+    for (method, args) in admin_calls(1) {
+        assert_eq!(
+            viewer.err(&s.bus, method, &strs(&args)).await,
+            (FORBIDDEN.to_string(), ADMIN_REQUIRED.to_string()),
+            "{method} {args:?} as {VIEWER}"
+        );
+    }
+    // Refused before the body is even looked at.
+    assert_eq!(
+        viewer.err(&s.bus, "Create", &[&sarg("not json")]).await,
+        (FORBIDDEN.to_string(), ADMIN_REQUIRED.to_string())
+    );
+    assert_eq!(snapshot(&s).await, before, "nothing may have changed");
+}
+
+#[tokio::test]
+async fn a_feeder_may_not_read_identifiers() {
+    if !can_run() {
+        return;
+    }
+    let s = setup_with_one().await;
+    let before = snapshot(&s).await;
+    let feeder = Caller::user(FEEDER);
+    for (method, args) in read_calls(1).into_iter().chain(admin_calls(1)) {
+        assert_eq!(
+            feeder.err(&s.bus, method, &strs(&args)).await,
+            (FORBIDDEN.to_string(), ADMIN_REQUIRED.to_string()),
+            "{method} {args:?} as {FEEDER}"
+        );
+    }
+    assert_eq!(
+        feeder.err(&s.bus, COUNT, &strs(&count_args())).await,
+        (ACCESS_DENIED.to_string(), ADMIN_REQUIRED.to_string())
+    );
+    assert_eq!(snapshot(&s).await, before, "nothing may have changed");
+}
+
+/// Every method, in an order in which each succeeds, as `who`.
+async fn everything_succeeds(s: &Setup, who: &Caller) {
+    let uid = uints(
+        &who.ok(&s.bus, "Create", &[&sarg(&card("2001", "Bob"))])
+            .await,
+    );
+    assert_eq!(uid, [2]);
+    let item: serde_json::Value =
+        serde_json::from_str(&string(&who.ok(&s.bus, "Get", &[&uarg(2)]).await)).unwrap();
+    assert_eq!(item["identifier_owner"]["name"], "Bob");
+    who.ok(&s.bus, "Update", &[&uarg(2), &sarg(&card("2002", "Bobby"))])
+        .await;
+    let item: serde_json::Value =
+        serde_json::from_str(&string(&who.ok(&s.bus, "Get", &[&uarg(2)]).await)).unwrap();
+    assert_eq!(item["identifier_number"], "2002");
+    who.ok(&s.bus, "ResetPasses", &[&uarg(1)]).await;
+    let imported = who
+        .ok(
+            &s.bus,
+            "Import",
+            &[&sarg(&format!(
+                "{{\"list_items\":[{},{}]}}",
+                card("2003", "Carol"),
+                card("2004", "Dave")
+            ))],
+        )
+        .await;
+    assert_eq!(uints(&imported), [3, 4]);
+    let page: serde_json::Value =
+        serde_json::from_str(&string(&who.ok(&s.bus, "List", &[&sarg("")]).await)).unwrap();
+    assert_eq!(page["list_option"]["pagination"]["total_items"], 4);
+    assert_eq!(
+        uints(&who.ok(&s.bus, COUNT, &strs(&count_args())).await),
+        [4]
+    );
+    who.ok(&s.bus, "DeleteMany", &[&sarg(r#"{"uid_items":[3,4]}"#)])
+        .await;
+    who.ok(&s.bus, "Delete", &[&uarg(2)]).await;
+    assert_eq!(
+        uints(&who.ok(&s.bus, COUNT, &strs(&count_args())).await),
+        [1]
+    );
+    // A refusal that is not about rights still reads as the contract says.
+    assert_eq!(
+        who.err(&s.bus, "Get", &[&uarg(2)]).await,
+        (BAD_REQUEST.to_string(), "Wrong Identifier uid".to_string())
+    );
+}
+
+#[tokio::test]
+async fn an_admin_group_member_may_do_everything() {
+    if !can_run() {
+        return;
+    }
+    let s = setup_with_one().await;
+    everything_succeeds(&s, &Caller::user(ADMIN)).await;
+}
+
+#[tokio::test]
+async fn root_may_do_everything() {
+    if !can_run() {
+        return;
+    }
+    let s = setup_with_one().await;
+    everything_succeeds(&s, &Caller::root()).await;
+}
+
+#[tokio::test]
+async fn root_is_admin_without_any_role_group() {
+    if !can_run() {
+        return;
+    }
+    let s = setup_with_one().await;
+    // uid 0 with no supplementary groups at all.
+    let root = Caller::ids(
+        nix::unistd::Uid::from_raw(0),
+        nix::unistd::Gid::from_raw(0),
+        &["--clear-groups"],
+    );
+    assert_eq!(
+        uints(
+            &root
+                .ok(&s.bus, "Create", &[&sarg(&card("3001", "Root"))])
+                .await
+        ),
+        [2]
+    );
+}
+
+/// Whether the bus reports the groups of a connection (`UnixGroupIDs`), here
+/// asked about latchd's own connection.
+async fn bus_reports_groups(s: &Setup) -> bool {
+    let bus = zbus::fdo::DBusProxy::new(&s.conn).await.unwrap();
+    let creds = bus
+        .get_connection_credentials(zbus::names::BusName::try_from("org.latchd.Panel1").unwrap())
+        .await
+        .unwrap();
+    creds.unix_group_ids().is_some()
+}
+
+#[tokio::test]
+async fn the_groups_are_those_the_bus_reports() {
+    if !can_run() {
+        return;
+    }
+    let s = setup_with_one().await;
+    let with_admin_group = Caller::with(NOBODY, &["--groups=latchd-admin"]);
+    let admin_gid = nix::unistd::Group::from_name("latchd-admin")
+        .unwrap()
+        .unwrap()
+        .gid;
+    let nobody_uid = nix::unistd::User::from_name(NOBODY).unwrap().unwrap().uid;
+    let admin_primary_only = Caller::ids(nobody_uid, admin_gid, &["--clear-groups"]);
+    let admin_without_groups = Caller::with(ADMIN, &["--clear-groups"]);
+    let create = |n: &'static str| vec![sarg(&card(n, "Eve"))];
+    if bus_reports_groups(&s).await {
+        eprintln!("the bus reports UnixGroupIDs: the caller's process groups decide");
+        // The process's groups when it connected count, not the group file.
+        with_admin_group
+            .ok(&s.bus, "Create", &strs(&create("4001")))
+            .await;
+        // The primary group counts as one of the caller's groups.
+        admin_primary_only
+            .ok(&s.bus, "Create", &strs(&create("4002")))
+            .await;
+        assert_eq!(
+            admin_without_groups
+                .err(&s.bus, "Create", &strs(&create("4003")))
+                .await,
+            (UNAUTHORIZED.to_string(), LOG_IN.to_string())
+        );
+    } else {
+        eprintln!("the bus does not report UnixGroupIDs: the group database decides");
+        assert_eq!(
+            with_admin_group
+                .err(&s.bus, "Create", &strs(&create("4001")))
+                .await,
+            (UNAUTHORIZED.to_string(), LOG_IN.to_string())
+        );
+        admin_without_groups
+            .ok(&s.bus, "Create", &strs(&create("4003")))
+            .await;
+    }
+}
+
+#[tokio::test]
+async fn the_role_groups_are_those_of_the_config() {
+    if !can_run() {
+        return;
+    }
+    // The viewer group administers, a missing group is no one's, and the
+    // admin group of the defaults is nothing here.
+    let s = setup_with_one_config(
+        "[auth]\nadmin_groups = [\"latchd-no-such-group\", \"latchd-view\"]\n\
+         viewer_groups = [\"latchd-feed\"]\nfeeder_groups = []\n",
+    )
+    .await;
+    Caller::user(VIEWER)
+        .ok(&s.bus, "Create", &[&sarg(&card("5001", "Vic"))])
+        .await;
+    Caller::user(FEEDER).ok(&s.bus, "Get", &[&uarg(1)]).await;
+    assert_eq!(
+        Caller::user(FEEDER)
+            .err(&s.bus, "Delete", &[&uarg(1)])
+            .await,
+        (FORBIDDEN.to_string(), ADMIN_REQUIRED.to_string())
+    );
+    assert_eq!(
+        Caller::user(ADMIN).err(&s.bus, "Get", &[&uarg(1)]).await,
+        (UNAUTHORIZED.to_string(), LOG_IN.to_string())
+    );
+}
