@@ -1,0 +1,466 @@
+//! The reviewed introspection XML in `dbus/` must describe what the daemon
+//! serves: the live introspection of the real latchd is parsed and compared
+//! with the file, member by member (names, argument names, types and
+//! directions, properties, signals, annotations). Comments and order of
+//! members do not count; the order of arguments does.
+
+mod common;
+use common::*;
+use std::collections::BTreeMap;
+use std::fmt::Debug;
+
+const PATH: &str = "/org/latchd/Panel1/Identifiers";
+const IFACE: &str = "org.latchd.Panel1.Identifiers";
+const REVIEWED: &str = "dbus/org.latchd.Panel1.Identifiers.xml";
+
+/// Interfaces every zbus object has; the file does not repeat them.
+const STANDARD: [&str; 3] = [
+    "org.freedesktop.DBus.Introspectable",
+    "org.freedesktop.DBus.Peer",
+    "org.freedesktop.DBus.Properties",
+];
+
+const EMITS_CHANGED: &str = "org.freedesktop.DBus.Property.EmitsChangedSignal";
+
+// --- a small parser for introspection XML ---------------------------------
+//
+// Introspection XML is a small subset of XML: elements with attributes,
+// comments, a declaration and a DOCTYPE without internal subset, no text.
+// Anything else is refused, so a file this parser cannot read fails loudly.
+
+#[derive(Debug, Clone, PartialEq)]
+struct Element {
+    name: String,
+    attrs: BTreeMap<String, String>,
+    children: Vec<Element>,
+    /// The comment right before the element, if any.
+    comment: Option<String>,
+}
+
+fn parse(xml: &str) -> Element {
+    let mut stack = vec![Element {
+        name: "#document".into(),
+        attrs: BTreeMap::new(),
+        children: Vec::new(),
+        comment: None,
+    }];
+    let mut comment = None;
+    let mut rest = xml;
+    loop {
+        let Some(lt) = rest.find('<') else {
+            assert!(rest.trim().is_empty(), "text outside elements: {rest:?}");
+            break;
+        };
+        let text = &rest[..lt];
+        assert!(text.trim().is_empty(), "unexpected text {text:?}");
+        rest = &rest[lt..];
+        if let Some(r) = rest.strip_prefix("<!--") {
+            let end = r.find("-->").expect("unterminated comment");
+            comment = Some(r[..end].trim().to_string());
+            rest = &r[end + 3..];
+        } else if let Some(r) = rest.strip_prefix("<?") {
+            rest = &r[r.find("?>").expect("unterminated declaration") + 2..];
+        } else if let Some(r) = rest.strip_prefix("<!") {
+            let end = r.find('>').expect("unterminated DOCTYPE");
+            assert!(
+                !r[..end].contains('['),
+                "internal DTD subsets are not supported"
+            );
+            rest = &r[end + 1..];
+        } else if let Some(r) = rest.strip_prefix("</") {
+            let end = r.find('>').expect("unterminated end tag");
+            let element = stack.pop().unwrap();
+            assert_eq!(element.name, r[..end].trim(), "mismatched end tag");
+            stack
+                .last_mut()
+                .expect("end tag without start tag")
+                .children
+                .push(element);
+            comment = None;
+            rest = &r[end + 1..];
+        } else {
+            let r = &rest[1..];
+            let end = tag_end(r);
+            let (inner, empty) = match r[..end].strip_suffix('/') {
+                Some(inner) => (inner, true),
+                None => (&r[..end], false),
+            };
+            let (name, attrs) = parse_tag(inner);
+            let element = Element {
+                name,
+                attrs,
+                children: Vec::new(),
+                comment: comment.take(),
+            };
+            if empty {
+                stack.last_mut().unwrap().children.push(element);
+            } else {
+                stack.push(element);
+            }
+            rest = &r[end + 1..];
+        }
+    }
+    assert_eq!(
+        stack.len(),
+        1,
+        "unclosed element {}",
+        stack.last().unwrap().name
+    );
+    let mut document = stack.pop().unwrap();
+    assert_eq!(document.children.len(), 1, "one root element");
+    document.children.pop().unwrap()
+}
+
+/// The index of the `>` that ends a tag, outside quoted values.
+fn tag_end(s: &str) -> usize {
+    let mut quote = None;
+    for (i, c) in s.char_indices() {
+        match (quote, c) {
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, '>') => return i,
+            _ => {}
+        }
+    }
+    panic!("unterminated tag: {s:?}")
+}
+
+fn parse_tag(s: &str) -> (String, BTreeMap<String, String>) {
+    let s = s.trim();
+    let name_end = s.find(char::is_whitespace).unwrap_or(s.len());
+    let name = s[..name_end].to_string();
+    assert!(!name.is_empty(), "empty tag name");
+    let mut attrs = BTreeMap::new();
+    let mut rest = s[name_end..].trim_start();
+    while !rest.is_empty() {
+        let eq = rest.find('=').expect("attribute without value");
+        let key = rest[..eq].trim().to_string();
+        let after = rest[eq + 1..].trim_start();
+        let quote = after.chars().next().expect("attribute without value");
+        assert!(quote == '"' || quote == '\'', "unquoted attribute {key}");
+        let close = after[1..].find(quote).expect("unterminated attribute") + 1;
+        let value = unescape(&after[1..close]);
+        assert!(
+            attrs.insert(key.clone(), value).is_none(),
+            "attribute {key} twice"
+        );
+        rest = after[close + 1..].trim_start();
+    }
+    (name, attrs)
+}
+
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let semi = rest[amp..].find(';').expect("unterminated entity") + amp;
+        let entity = &rest[amp + 1..semi];
+        let c = match entity {
+            "lt" => '<',
+            "gt" => '>',
+            "amp" => '&',
+            "quot" => '"',
+            "apos" => '\'',
+            _ => {
+                let code = match entity.strip_prefix("#x") {
+                    Some(hex) => u32::from_str_radix(hex, 16),
+                    None => entity
+                        .strip_prefix('#')
+                        .unwrap_or_else(|| panic!("unknown entity &{entity};"))
+                        .parse(),
+                };
+                char::from_u32(code.expect("bad character reference")).unwrap()
+            }
+        };
+        out.push(c);
+        rest = &rest[semi + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+// --- the interface, in a form that compares structurally -------------------
+
+#[derive(Debug, PartialEq)]
+struct Arg {
+    name: Option<String>,
+    ty: String,
+    direction: String,
+}
+
+#[derive(Debug, PartialEq, Default)]
+struct Member {
+    args: Vec<Arg>,
+    annotations: BTreeMap<String, String>,
+}
+
+#[derive(Debug, PartialEq)]
+struct Property {
+    ty: String,
+    access: String,
+    annotations: BTreeMap<String, String>,
+}
+
+#[derive(Debug, PartialEq, Default)]
+struct Interface {
+    methods: BTreeMap<String, Member>,
+    signals: BTreeMap<String, Member>,
+    properties: BTreeMap<String, Property>,
+    annotations: BTreeMap<String, String>,
+}
+
+fn attr<'a>(e: &'a Element, name: &str) -> &'a str {
+    e.attrs
+        .get(name)
+        .unwrap_or_else(|| panic!("<{}> without {name}", e.name))
+}
+
+fn only_attrs(e: &Element, allowed: &[&str]) {
+    for key in e.attrs.keys() {
+        assert!(
+            allowed.contains(&key.as_str()),
+            "<{}> has an unknown attribute {key}",
+            e.name
+        );
+    }
+}
+
+fn annotation(e: &Element, into: &mut BTreeMap<String, String>) {
+    only_attrs(e, &["name", "value"]);
+    assert!(e.children.is_empty(), "<annotation> has children");
+    let old = into.insert(attr(e, "name").into(), attr(e, "value").into());
+    assert!(old.is_none(), "annotation {} twice", attr(e, "name"));
+}
+
+/// A method or signal; `default_direction` is what an arg without one means.
+fn member(e: &Element, default_direction: &str) -> Member {
+    only_attrs(e, &["name"]);
+    let mut m = Member::default();
+    for c in &e.children {
+        match c.name.as_str() {
+            "arg" => {
+                only_attrs(c, &["name", "type", "direction"]);
+                let direction = c.attrs.get("direction").map_or(default_direction, |d| d);
+                assert!(
+                    direction == "in" || direction == "out",
+                    "arg direction {direction}"
+                );
+                if e.name == "signal" {
+                    assert_eq!(direction, "out", "signal args are out");
+                }
+                m.args.push(Arg {
+                    name: c.attrs.get("name").cloned(),
+                    ty: attr(c, "type").into(),
+                    direction: direction.into(),
+                });
+            }
+            "annotation" => annotation(c, &mut m.annotations),
+            other => panic!("<{other}> inside <{}>", e.name),
+        }
+    }
+    m
+}
+
+/// The interface `name` of the node `root`.
+fn interface(root: &Element, name: &str) -> Interface {
+    assert_eq!(root.name, "node");
+    let mut found = root
+        .children
+        .iter()
+        .filter(|c| c.name == "interface" && c.attrs.get("name").map(String::as_str) == Some(name));
+    let e = found
+        .next()
+        .unwrap_or_else(|| panic!("no interface {name}"));
+    assert!(found.next().is_none(), "interface {name} twice");
+    only_attrs(e, &["name"]);
+    let mut i = Interface::default();
+    for c in &e.children {
+        let member_name = || attr(c, "name").to_string();
+        let fresh = |taken: bool| assert!(!taken, "{} {} twice", c.name, member_name());
+        match c.name.as_str() {
+            "method" => fresh(i.methods.insert(member_name(), member(c, "in")).is_some()),
+            "signal" => fresh(i.signals.insert(member_name(), member(c, "out")).is_some()),
+            "property" => {
+                only_attrs(c, &["name", "type", "access"]);
+                let mut annotations = BTreeMap::new();
+                for a in &c.children {
+                    assert_eq!(a.name, "annotation", "<{}> inside <property>", a.name);
+                    annotation(a, &mut annotations);
+                }
+                // The D-Bus specification's default, which zbus leaves out.
+                annotations
+                    .entry(EMITS_CHANGED.to_string())
+                    .or_insert_with(|| "true".to_string());
+                let p = Property {
+                    ty: attr(c, "type").into(),
+                    access: attr(c, "access").into(),
+                    annotations,
+                };
+                fresh(i.properties.insert(member_name(), p).is_some());
+            }
+            "annotation" => annotation(c, &mut i.annotations),
+            other => panic!("<{other}> inside <interface>"),
+        }
+    }
+    i
+}
+
+fn interface_names(root: &Element) -> Vec<String> {
+    root.children
+        .iter()
+        .filter(|c| c.name == "interface")
+        .map(|c| attr(c, "name").to_string())
+        .collect()
+}
+
+/// What differs between `file` and `live`, one line per member.
+fn differences(file: &Interface, live: &Interface) -> Vec<String> {
+    fn diff<T: PartialEq + Debug>(
+        kind: &str,
+        file: &BTreeMap<String, T>,
+        live: &BTreeMap<String, T>,
+        out: &mut Vec<String>,
+    ) {
+        for (name, f) in file {
+            match live.get(name) {
+                None => out.push(format!("{kind} {name}: in the file, not served")),
+                Some(l) if l != f => {
+                    out.push(format!("{kind} {name}:\n  file: {f:?}\n  live: {l:?}"))
+                }
+                Some(_) => {}
+            }
+        }
+        for name in live.keys().filter(|n| !file.contains_key(*n)) {
+            out.push(format!("{kind} {name}: served, not in the file"));
+        }
+    }
+    let mut out = Vec::new();
+    diff("method", &file.methods, &live.methods, &mut out);
+    diff("signal", &file.signals, &live.signals, &mut out);
+    diff("property", &file.properties, &live.properties, &mut out);
+    diff("annotation", &file.annotations, &live.annotations, &mut out);
+    out
+}
+
+fn reviewed() -> Element {
+    let text = std::fs::read_to_string(std::path::Path::new(ROOT).join(REVIEWED)).unwrap();
+    parse(&text)
+}
+
+async fn live() -> Element {
+    let s = Setup::start("").await;
+    let proxy = zbus::fdo::IntrospectableProxy::builder(&s.conn)
+        .destination("org.latchd.Panel1")
+        .unwrap()
+        .path(PATH)
+        .unwrap()
+        .build()
+        .await
+        .unwrap();
+    parse(&proxy.introspect().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_reviewed_xml_matches_the_daemon() {
+    let file = reviewed();
+    let live = live().await;
+    let diffs = differences(&interface(&file, IFACE), &interface(&live, IFACE));
+    assert!(
+        diffs.is_empty(),
+        "{REVIEWED} and the live introspection of {PATH} differ; change both together:\n{}",
+        diffs.join("\n")
+    );
+    // The file describes exactly the object's own interfaces.
+    let mut served: Vec<String> = interface_names(&live)
+        .into_iter()
+        .filter(|n| !STANDARD.contains(&n.as_str()))
+        .collect();
+    served.sort();
+    assert_eq!(interface_names(&file), served);
+}
+
+#[test]
+fn every_member_of_the_reviewed_xml_is_documented() {
+    let file = reviewed();
+    let iface = file
+        .children
+        .iter()
+        .find(|c| c.name == "interface")
+        .unwrap();
+    for member in &iface.children {
+        let name = attr(member, "name");
+        let comment = member
+            .comment
+            .as_deref()
+            .unwrap_or_else(|| panic!("{} {name} has no comment", member.name));
+        assert!(
+            comment.contains(name),
+            "the comment before {name} must name it: {comment}"
+        );
+        if member.name == "method" {
+            assert!(
+                comment.contains("Errors:"),
+                "the comment of {name} must list its errors"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_parser_reads_what_it_must_and_the_comparison_sees_changes() {
+    let xml = r#"<?xml version="1.0"?>
+<!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object Introspection 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/introspect.dtd">
+<!-- a > comment -->
+<node>
+  <interface name='x.Y'>
+    <!-- doc -->
+    <method name="M"><arg name="a" type="s"/><arg type="a{sv}" direction="out"/></method>
+    <signal name="S"><arg name="e" type="s"/></signal>
+    <property name="P" type="u" access="read"/>
+    <annotation name="n" value="&lt;&quot;&amp;&#65;&#x42;&gt;"/>
+  </interface>
+</node>"#;
+    let root = parse(xml);
+    let i = interface(&root, "x.Y");
+    assert_eq!(i.annotations["n"], "<\"&AB>");
+    let m = &i.methods["M"];
+    assert_eq!(
+        m.args,
+        [
+            Arg {
+                name: Some("a".into()),
+                ty: "s".into(),
+                direction: "in".into()
+            },
+            Arg {
+                name: None,
+                ty: "a{sv}".into(),
+                direction: "out".into()
+            }
+        ]
+    );
+    assert_eq!(i.signals["S"].args[0].direction, "out");
+    assert_eq!(i.properties["P"].annotations[EMITS_CHANGED], "true");
+    assert_eq!(root.children[0].children[0].comment.as_deref(), Some("doc"));
+    assert!(differences(&i, &interface(&root, "x.Y")).is_empty());
+
+    for changed in [
+        xml.replace(r#"name="a""#, r#"name="b""#),
+        xml.replace(r#"direction="out""#, r#"direction="in""#),
+        xml.replace(r#"type="u""#, r#"type="i""#),
+        xml.replace(r#"access="read""#, r#"access="readwrite""#),
+        xml.replace(r#"<signal name="S">"#, r#"<signal name="T">"#),
+        xml.replace(
+            r#"access="read"/>"#,
+            r#"access="read"><annotation name="org.freedesktop.DBus.Property.EmitsChangedSignal" value="false"/></property>"#,
+        ),
+    ] {
+        assert_ne!(changed, xml);
+        assert!(
+            !differences(&interface(&parse(&changed), "x.Y"), &i).is_empty(),
+            "not seen: {changed}"
+        );
+    }
+}
