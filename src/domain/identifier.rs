@@ -292,10 +292,11 @@ pub fn parse_body_value(value: &Value, rules: &Rules) -> Result<Body, BodyError>
             return Err(BodyError::Missing(field.path));
         }
     }
-    // 3. Types, in the same order.
+    // 3. Types, in the same order: every field given has its type, also
+    // `from`, `to` and `max_passes` of a permanent limit.
     for field in &fields.list {
         if let Some(v) = field.value {
-            if field.required && !field.kind.matches(v) {
+            if !field.kind.matches(v) {
                 return Err(BodyError::WrongType(field.path));
             }
         }
@@ -319,7 +320,8 @@ pub fn parse_body_value(value: &Value, rules: &Rules) -> Result<Body, BodyError>
     let passes_permanent = fields.bool_or_true("valid.passes.is_permanent");
     let (from, to) = (int("valid.time.from"), int("valid.time.to"));
     let max_passes = int("valid.passes.max_passes");
-    if !passes_permanent && max_passes.is_none_or(|m| m < 1) {
+    // At least 1 whenever given (step 2 made sure it is given when limited).
+    if max_passes.is_some_and(|m| m < 1) {
         return Err(BodyError::WrongBody);
     }
     if !kind.accepts(number) {
@@ -351,7 +353,7 @@ pub fn parse_body_value(value: &Value, rules: &Rules) -> Result<Body, BodyError>
         },
         passes: PassLimit {
             is_permanent: passes_permanent,
-            max_passes: max_passes.filter(|m| *m >= 1 || passes_permanent),
+            max_passes,
         },
     })
 }

@@ -9,3 +9,6 @@ pub mod keypad;
 pub mod list;
 pub mod number;
 pub mod registry;
+
+#[cfg(test)]
+mod tests;
