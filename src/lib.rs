@@ -10,6 +10,7 @@
 pub mod config;
 pub mod dbus;
 pub mod domain;
+pub mod locks;
 pub mod logging;
 pub mod service;
 pub mod storage;

@@ -1,6 +1,7 @@
 //! The `latchd` daemon.
 
 use latchd::config::{Config, DEFAULT_PATH};
+use latchd::locks::{LockSpec, Locks, VirtualRelay};
 use latchd::{dbus, logging, service, storage};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -148,24 +149,52 @@ fn run(config_path: &Path, bus_address: Option<String>) -> Result<(), Box<dyn st
         .enable_all()
         .build()?;
     runtime.block_on(async move {
+        // Relays are set locked before the bus is even reached.
+        let locks = Locks::start(lock_specs(&config))?;
         let builder = match &bus_address {
             Some(addr) => zbus::connection::Builder::address(addr.as_str())?,
             None => zbus::connection::Builder::system()?,
         };
         let conn = builder.build().await?;
-        dbus::serve(&conn, store, config.auth).await?;
+        dbus::serve(&conn, store, locks.clone(), config.auth).await?;
         log::info!(bus_name = dbus::BUS_NAME; "ready");
         wait_for_stop().await?;
         log::info!("stopping");
         // Without the objects the last database handle is gone, so the
         // owner thread finishes what it has and ends.
         dbus::unserve(&conn).await?;
+        locks.shutdown().await;
         drop(conn);
         Ok::<(), Box<dyn std::error::Error>>(())
     })?;
     drop(runtime);
     let _ = owner.join();
     Ok(())
+}
+
+/// The configured locks. GPIO relays come with the access path; until then a
+/// lock with a `line` runs virtual, and says so.
+fn lock_specs(config: &Config) -> Vec<LockSpec> {
+    config
+        .lock
+        .iter()
+        .map(|lock| {
+            let lock = lock.get_ref();
+            let name = lock.name.get_ref().clone();
+            if let Some(line) = &lock.line {
+                log::warn!(
+                    lock = name.as_str(),
+                    line = line.as_str();
+                    "GPIO relays are not driven by this version; the lock is virtual"
+                );
+            }
+            LockSpec {
+                name,
+                open_time: std::time::Duration::from_millis(*lock.open_time_ms.get_ref()),
+                relay: Box::new(VirtualRelay),
+            }
+        })
+        .collect()
 }
 
 async fn wait_for_stop() -> std::io::Result<()> {

@@ -173,12 +173,8 @@ impl Identifiers {
             self.auth
                 .check(&hdr, Need::Read)
                 .await
-                .map_err(|e| zbus::fdo::Error::AccessDenied(description(&e)))?;
+                .map_err(|e| zbus::fdo::Error::AccessDenied(super::description(&e)))?;
         }
         Ok(self.store.count())
     }
-}
-
-fn description(e: &Error) -> String {
-    zbus::DBusError::description(e).unwrap_or("").to_string()
 }

@@ -3,20 +3,36 @@
 pub mod auth;
 pub mod error;
 pub mod identifiers;
+pub mod locks;
 
 use crate::config::AuthConfig;
 use crate::service::Handle;
+use error::Error;
 use std::sync::Arc;
 
 pub const BUS_NAME: &str = "org.latchd.Panel1";
 
 /// Serves every object on `conn`, then requests the well-known name, so a
 /// client that sees the name finds every object in place.
-pub async fn serve(conn: &zbus::Connection, store: Handle, groups: AuthConfig) -> zbus::Result<()> {
+pub async fn serve(
+    conn: &zbus::Connection,
+    store: Handle,
+    locks: crate::locks::Locks,
+    groups: AuthConfig,
+) -> zbus::Result<()> {
     let auth = Arc::new(auth::Authorizer::new(conn, groups).await?);
-    conn.object_server()
-        .at(identifiers::PATH, identifiers::Identifiers { store, auth })
-        .await?;
+    let server = conn.object_server();
+    let identifiers = identifiers::Identifiers {
+        store,
+        auth: auth.clone(),
+    };
+    server.at(identifiers::PATH, identifiers).await?;
+    let lock_object = locks::LocksObject {
+        locks: locks.clone(),
+        auth,
+    };
+    server.at(locks::PATH, lock_object).await?;
+    tokio::spawn(locks::announce_changes(conn.clone(), locks));
     conn.request_name_with_flags(BUS_NAME, zbus::fdo::RequestNameFlags::DoNotQueue.into())
         .await?;
     Ok(())
@@ -27,8 +43,15 @@ pub async fn serve(conn: &zbus::Connection, store: Handle, groups: AuthConfig) -
 /// explicitly for the database owner to see its last handle go.
 pub async fn unserve(conn: &zbus::Connection) -> zbus::Result<()> {
     let _ = conn.release_name(BUS_NAME).await;
-    conn.object_server()
+    let server = conn.object_server();
+    server
         .remove::<identifiers::Identifiers, _>(identifiers::PATH)
         .await?;
+    server.remove::<locks::LocksObject, _>(locks::PATH).await?;
     Ok(())
+}
+
+/// The message of an error, for replies that can only carry standard names.
+fn description(e: &Error) -> String {
+    zbus::DBusError::description(e).unwrap_or("").to_string()
 }

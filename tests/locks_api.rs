@@ -1,0 +1,79 @@
+//! org.latchd.Panel1.Locks over a real bus, with virtual locks.
+
+mod common;
+use common::*;
+use futures_util::StreamExt;
+use std::collections::HashMap;
+use std::time::Duration;
+
+#[zbus::proxy(
+    interface = "org.latchd.Panel1.Locks",
+    default_service = "org.latchd.Panel1",
+    default_path = "/org/latchd/Panel1/Locks"
+)]
+trait Locks {
+    fn open(&self, lock: &str) -> zbus::Result<()>;
+    #[zbus(property)]
+    fn states(&self) -> zbus::Result<HashMap<String, String>>;
+}
+
+fn state<'a>(states: &'a HashMap<String, String>, lock: &str) -> &'a str {
+    states.get(lock).map(String::as_str).unwrap_or("missing")
+}
+
+#[tokio::test]
+async fn open_pulses_and_announces() {
+    let s = Setup::start(
+        "[[lock]]\nname = \"first\"\nopen_time_ms = 400\n\n[[lock]]\nname = \"second\"\nopen_time_ms = 400\n",
+    )
+    .await;
+    let locks = LocksProxy::new(&s.conn).await.unwrap();
+    let states = locks.states().await.unwrap();
+    assert_eq!(
+        (state(&states, "first"), state(&states, "second")),
+        ("locked", "locked")
+    );
+
+    let mut changes = locks.receive_states_changed().await;
+    locks.open("first").await.unwrap();
+    // PropertiesChanged carries the new states: open, then locked again.
+    let mut seen = Vec::new();
+    let collect = async {
+        while let Some(change) = changes.next().await {
+            let states = change.get().await.unwrap();
+            seen.push(state(&states, "first").to_string());
+            if seen.last().map(String::as_str) == Some("locked") {
+                break;
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), collect)
+        .await
+        .unwrap();
+    assert_eq!(seen, vec!["open", "locked"]);
+
+    locks.open("all").await.unwrap();
+    let states = locks.states().await.unwrap();
+    assert_eq!(
+        (state(&states, "first"), state(&states, "second")),
+        ("open", "open")
+    );
+
+    let (name, message) = error_of(locks.open("third").await);
+    assert_eq!(
+        (name.as_str(), message.as_str()),
+        (BAD_REQUEST, "Wrong lock")
+    );
+}
+
+#[tokio::test]
+async fn missing_lock_is_not_found_and_sigterm_exits_cleanly() {
+    let mut s = Setup::start("[[lock]]\nname = \"first\"\nopen_time_ms = 40000\n").await;
+    let locks = LocksProxy::new(&s.conn).await.unwrap();
+    let (name, message) = error_of(locks.open("second").await);
+    assert_eq!(name, "org.latchd.Panel1.Error.NotFound");
+    assert_eq!(message, "This feature is disabled on your device");
+    // SIGTERM while a lock is open: latchd locks it and exits 0.
+    locks.open("first").await.unwrap();
+    assert_eq!(s.daemon.stop(), Some(0));
+}
