@@ -3,15 +3,17 @@
 //! with the file, member by member (names, argument names, types and
 //! directions, properties, signals, annotations). Comments and order of
 //! members do not count; the order of arguments does.
+//!
+//! Every `dbus/org.latchd.Panel1.NAME.xml` is checked against the object
+//! `/org/latchd/Panel1/NAME` and its interface `org.latchd.Panel1.NAME`
+//! (one interface per object, as the contract has it).
 
 mod common;
 use common::*;
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 
-const PATH: &str = "/org/latchd/Panel1/Identifiers";
-const IFACE: &str = "org.latchd.Panel1.Identifiers";
-const REVIEWED: &str = "dbus/org.latchd.Panel1.Identifiers.xml";
+const PREFIX: &str = "org.latchd.Panel1.";
 
 /// Interfaces every zbus object has; the file does not repeat them.
 const STANDARD: [&str; 3] = [
@@ -343,17 +345,48 @@ fn differences(file: &Interface, live: &Interface) -> Vec<String> {
     out
 }
 
-fn reviewed() -> Element {
-    let text = std::fs::read_to_string(std::path::Path::new(ROOT).join(REVIEWED)).unwrap();
-    parse(&text)
+/// A reviewed file: its path in the repository, interface, object and
+/// parsed content.
+struct Reviewed {
+    file: String,
+    iface: String,
+    path: String,
+    root: Element,
 }
 
-async fn live() -> Element {
-    let s = Setup::start("").await;
+/// Every `dbus/org.latchd.Panel1.NAME.xml`.
+fn reviewed() -> Vec<Reviewed> {
+    let mut files: Vec<Reviewed> = std::fs::read_dir(std::path::Path::new(ROOT).join("dbus"))
+        .unwrap()
+        .filter_map(|entry| {
+            let entry = entry.unwrap();
+            let name = entry.file_name().into_string().ok()?;
+            let iface = name.strip_suffix(".xml")?;
+            let object = iface.strip_prefix(PREFIX)?;
+            let text = std::fs::read_to_string(entry.path()).unwrap();
+            Some(Reviewed {
+                file: format!("dbus/{name}"),
+                iface: iface.to_string(),
+                path: format!("/org/latchd/Panel1/{object}"),
+                root: parse(&text),
+            })
+        })
+        .collect();
+    files.sort_by(|a, b| a.file.cmp(&b.file));
+    assert!(
+        files
+            .iter()
+            .any(|f| f.iface == "org.latchd.Panel1.Identifiers"),
+        "dbus/org.latchd.Panel1.Identifiers.xml is missing"
+    );
+    files
+}
+
+async fn live(s: &Setup, path: &str) -> Element {
     let proxy = zbus::fdo::IntrospectableProxy::builder(&s.conn)
         .destination("org.latchd.Panel1")
         .unwrap()
-        .path(PATH)
+        .path(path)
         .unwrap()
         .build()
         .await
@@ -363,46 +396,53 @@ async fn live() -> Element {
 
 #[tokio::test]
 async fn the_reviewed_xml_matches_the_daemon() {
-    let file = reviewed();
-    let live = live().await;
-    let diffs = differences(&interface(&file, IFACE), &interface(&live, IFACE));
-    assert!(
-        diffs.is_empty(),
-        "{REVIEWED} and the live introspection of {PATH} differ; change both together:\n{}",
-        diffs.join("\n")
-    );
-    // The file describes exactly the object's own interfaces.
-    let mut served: Vec<String> = interface_names(&live)
-        .into_iter()
-        .filter(|n| !STANDARD.contains(&n.as_str()))
-        .collect();
-    served.sort();
-    assert_eq!(interface_names(&file), served);
+    let s = Setup::start("").await;
+    for r in reviewed() {
+        let live = live(&s, &r.path).await;
+        let diffs = differences(&interface(&r.root, &r.iface), &interface(&live, &r.iface));
+        assert!(
+            diffs.is_empty(),
+            "{} and the live introspection of {} differ; change both together:\n{}",
+            r.file,
+            r.path,
+            diffs.join("\n")
+        );
+        // The file describes exactly the object's own interfaces.
+        let served: Vec<String> = interface_names(&live)
+            .into_iter()
+            .filter(|n| !STANDARD.contains(&n.as_str()))
+            .collect();
+        assert_eq!(interface_names(&r.root), served, "{}", r.file);
+    }
 }
 
 #[test]
 fn every_member_of_the_reviewed_xml_is_documented() {
-    let file = reviewed();
-    let iface = file
-        .children
-        .iter()
-        .find(|c| c.name == "interface")
-        .unwrap();
-    for member in &iface.children {
-        let name = attr(member, "name");
-        let comment = member
-            .comment
-            .as_deref()
-            .unwrap_or_else(|| panic!("{} {name} has no comment", member.name));
-        assert!(
-            comment.contains(name),
-            "the comment before {name} must name it: {comment}"
-        );
-        if member.name == "method" {
+    for r in reviewed() {
+        let iface = r
+            .root
+            .children
+            .iter()
+            .find(|c| c.name == "interface")
+            .unwrap();
+        for member in &iface.children {
+            let name = attr(member, "name");
+            let comment = member
+                .comment
+                .as_deref()
+                .unwrap_or_else(|| panic!("{}: {} {name} has no comment", r.file, member.name));
             assert!(
-                comment.contains("Errors:"),
-                "the comment of {name} must list its errors"
+                comment.contains(name),
+                "{}: the comment before {name} must name it: {comment}",
+                r.file
             );
+            if member.name == "method" {
+                assert!(
+                    comment.contains("Errors:"),
+                    "{}: the comment of {name} must list its errors",
+                    r.file
+                );
+            }
         }
     }
 }
