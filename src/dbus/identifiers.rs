@@ -76,6 +76,7 @@ fn unexpected(answer: Answer) -> Error {
 #[interface(name = "org.latchd.Panel1.Identifiers")]
 impl Identifiers {
     /// Creates an identifier from a panel API body; returns its uid.
+    #[zbus(out_args("uid"))]
     async fn create(
         &self,
         body: String,
@@ -89,6 +90,7 @@ impl Identifiers {
     }
 
     /// The identifier as a JSON item.
+    #[zbus(out_args("item"))]
     async fn get(&self, uid: u32, #[zbus(header)] hdr: Header<'_>) -> Result<String, Error> {
         match self.call(&hdr, Need::Read, Request::Get(uid)).await? {
             Answer::Json(item) => Ok(item),
@@ -133,6 +135,7 @@ impl Identifiers {
     }
 
     /// `{"list_items":[body, ...]}`: all or nothing; returns the new uids in order.
+    #[zbus(out_args("uids"))]
     async fn import(
         &self,
         body: String,
@@ -146,6 +149,7 @@ impl Identifiers {
     }
 
     /// One page of identifiers for a JSON query.
+    #[zbus(out_args("page"))]
     async fn list(&self, query: String, #[zbus(header)] hdr: Header<'_>) -> Result<String, Error> {
         match self.call(&hdr, Need::Read, Request::List(query)).await? {
             Answer::Json(page) => Ok(page),
