@@ -51,8 +51,9 @@ impl Identifiers {
         }
         let answer = result?;
         if self.store.count() != before {
-            // The reply does not wait on listeners; a failed signal is only logged.
-            if let Err(e) = self.count_changed(emitter).await {
+            // Invalidated, not sent: the signal reaches every listener on the
+            // bus, and only callers with a role may read the value.
+            if let Err(e) = self.count_invalidate(emitter).await {
                 log::warn!(error = e.to_string().as_str(); "could not emit Count change");
             }
         }
@@ -170,7 +171,7 @@ impl Identifiers {
     }
 
     /// The number of identifiers.
-    #[zbus(property)]
+    #[zbus(property(emits_changed_signal = "invalidates"))]
     async fn count(&self, #[zbus(header)] hdr: Option<Header<'_>>) -> zbus::fdo::Result<u32> {
         // No header: zbus asks for the value to announce a change.
         if let Some(hdr) = hdr {
