@@ -7,6 +7,7 @@
 //! - [`dbus`]: the thin D-Bus layer.
 //! - [`config`]: the configuration file.
 
+pub mod clock;
 pub mod config;
 pub mod dbus;
 pub mod domain;

@@ -156,7 +156,8 @@ fn run(config_path: &Path, bus_address: Option<String>) -> Result<(), Box<dyn st
             None => zbus::connection::Builder::system()?,
         };
         let conn = builder.build().await?;
-        dbus::serve(&conn, store, locks.clone(), config.auth).await?;
+        let clock = latchd::clock::ClockWatch::start(config.clock.require_sync);
+        dbus::serve(&conn, store, locks.clone(), clock, config.auth).await?;
         log::info!(bus_name = dbus::BUS_NAME; "ready");
         wait_for_stop().await?;
         log::info!("stopping");

@@ -3,7 +3,8 @@
 //! arrive together are written with one fdatasync (group commit), and every
 //! reply waits until its mutation is on disk.
 
-use crate::domain::identifier::BodyError;
+use crate::domain::decision::{decide, Clock, Verdict};
+use crate::domain::identifier::{BodyError, IdentifierType};
 use crate::domain::registry::{Change, Registry};
 use crate::storage::Storage;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -21,6 +22,12 @@ pub enum Request {
     Import(String),
     List(String),
     ResetPasses(u32),
+    /// A credential at the door: decide, and take a pass when one is due.
+    Present {
+        kind: IdentifierType,
+        number: String,
+        clock: Clock,
+    },
 }
 
 impl Request {
@@ -35,6 +42,7 @@ impl Request {
             Request::Import(_) => "Import",
             Request::List(_) => "List",
             Request::ResetPasses(_) => "ResetPasses",
+            Request::Present { .. } => "Present",
         }
     }
 
@@ -57,6 +65,8 @@ pub enum Answer {
     Uid(u32),
     Uids(Vec<u32>),
     Json(String),
+    /// The verdict of a Present, its pass already durable.
+    Verdict(Verdict),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -76,14 +86,19 @@ type Reply = oneshot::Sender<Result<Answer, ServiceError>>;
 #[derive(Clone)]
 pub struct Handle {
     tx: mpsc::Sender<(Request, Reply)>,
+    /// Credentials at the door: served before any management request.
+    access_tx: mpsc::Sender<(Request, Reply)>,
     count: Arc<AtomicU32>,
 }
 
 impl Handle {
     pub async fn call(&self, request: Request) -> Result<Answer, ServiceError> {
+        let tx = match request {
+            Request::Present { .. } => &self.access_tx,
+            _ => &self.tx,
+        };
         let (reply, answer) = oneshot::channel();
-        self.tx
-            .send((request, reply))
+        tx.send((request, reply))
             .await
             .map_err(|_| ServiceError::Stopped)?;
         answer.await.map_err(|_| ServiceError::Stopped)?
@@ -105,9 +120,11 @@ pub fn spawn(
     storage: Storage,
 ) -> std::io::Result<(Handle, std::thread::JoinHandle<()>)> {
     let (tx, rx) = mpsc::channel(1024);
+    let (access_tx, access_rx) = mpsc::channel(64);
     let count = Arc::new(AtomicU32::new(registry.len() as u32));
     let handle = Handle {
         tx,
+        access_tx,
         count: count.clone(),
     };
     let owner = Owner {
@@ -117,7 +134,7 @@ pub fn spawn(
     };
     let thread = std::thread::Builder::new()
         .name("latchd-store".into())
-        .spawn(move || owner.run(rx))?;
+        .spawn(move || owner.run(rx, access_rx))?;
     Ok((handle, thread))
 }
 
@@ -134,16 +151,56 @@ struct Pending {
 }
 
 impl Owner {
-    fn run(mut self, mut rx: mpsc::Receiver<(Request, Reply)>) {
-        while let Some(first) = rx.blocking_recv() {
-            let mut batch = vec![first];
-            while batch.len() < MAX_BATCH {
+    fn run(
+        mut self,
+        mut rx: mpsc::Receiver<(Request, Reply)>,
+        mut access_rx: mpsc::Receiver<(Request, Reply)>,
+    ) {
+        // A small runtime of this thread's own, only to wait on both queues;
+        // the work itself (and its fdatasync) blocks this thread, never tokio's.
+        let waiter = match tokio::runtime::Builder::new_current_thread().build() {
+            Ok(rt) => rt,
+            Err(e) => {
+                log::error!(error = e.to_string().as_str(); "could not start the database thread");
+                return;
+            }
+        };
+        loop {
+            let first = waiter.block_on(async {
+                tokio::select! {
+                    biased;
+                    Some(access) = access_rx.recv() => Some((true, access)),
+                    Some(request) = rx.recv() => Some((false, request)),
+                    else => None,
+                }
+            });
+            let Some((is_access, first)) = first else {
+                break;
+            };
+            // Credentials at the door first, as their own batch: a grant
+            // waits at most for one management batch already being written.
+            let mut access = Vec::new();
+            let mut management = Vec::new();
+            if is_access {
+                access.push(first);
+            } else {
+                management.push(first);
+            }
+            while let Ok(next) = access_rx.try_recv() {
+                access.push(next);
+            }
+            if !access.is_empty() {
+                self.handle_batch(access);
+            }
+            while management.len() < MAX_BATCH {
                 match rx.try_recv() {
-                    Ok(next) => batch.push(next),
+                    Ok(next) => management.push(next),
                     Err(_) => break,
                 }
             }
-            self.handle_batch(batch);
+            if !management.is_empty() {
+                self.handle_batch(management);
+            }
         }
         self.storage.wait_compaction();
     }
@@ -218,6 +275,21 @@ impl Owner {
             }
             Request::List(query) => (Answer::Json(r.list(&query)?.to_string()), None),
             Request::ResetPasses(uid) => (Answer::Done, Some(r.reset_passes(uid)?)),
+            Request::Present {
+                kind,
+                number,
+                clock,
+            } => match decide(r, kind, &number, clock) {
+                Verdict::Granted { uid, locks, change } => (
+                    Answer::Verdict(Verdict::Granted {
+                        uid,
+                        locks,
+                        change: None,
+                    }),
+                    change,
+                ),
+                other => (Answer::Verdict(other), None),
+            },
         })
     }
 }

@@ -1,5 +1,6 @@
 //! The thin D-Bus layer: objects that authorize, parse and translate errors.
 
+pub mod access;
 pub mod auth;
 pub mod error;
 pub mod identifiers;
@@ -18,20 +19,28 @@ pub async fn serve(
     conn: &zbus::Connection,
     store: Handle,
     locks: crate::locks::Locks,
+    clock: crate::clock::ClockWatch,
     groups: AuthConfig,
 ) -> zbus::Result<()> {
     let auth = Arc::new(auth::Authorizer::new(conn, groups).await?);
     let server = conn.object_server();
     let identifiers = identifiers::Identifiers {
-        store,
+        store: store.clone(),
         auth: auth.clone(),
     };
     server.at(identifiers::PATH, identifiers).await?;
     let lock_object = locks::LocksObject {
         locks: locks.clone(),
-        auth,
+        auth: auth.clone(),
     };
     server.at(locks::PATH, lock_object).await?;
+    let access = access::Access {
+        store,
+        locks: locks.clone(),
+        clock,
+        auth,
+    };
+    server.at(access::PATH, access).await?;
     tokio::spawn(locks::announce_changes(conn.clone(), locks));
     conn.request_name_with_flags(BUS_NAME, zbus::fdo::RequestNameFlags::DoNotQueue.into())
         .await?;
@@ -48,6 +57,7 @@ pub async fn unserve(conn: &zbus::Connection) -> zbus::Result<()> {
         .remove::<identifiers::Identifiers, _>(identifiers::PATH)
         .await?;
     server.remove::<locks::LocksObject, _>(locks::PATH).await?;
+    server.remove::<access::Access, _>(access::PATH).await?;
     Ok(())
 }
 
