@@ -25,6 +25,28 @@ pub struct Config {
     pub clock: ClockConfig,
     #[serde(default)]
     pub lock: Vec<Spanned<LockConfig>>,
+    #[serde(default)]
+    pub events: EventsConfig,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventsConfig {
+    /// Access events kept in `events.toml` (the newest; 1 to 100000).
+    #[serde(default = "default_keep")]
+    pub keep: Spanned<usize>,
+}
+
+fn default_keep() -> Spanned<usize> {
+    Spanned::new(0..0, 1000)
+}
+
+impl Default for EventsConfig {
+    fn default() -> Self {
+        EventsConfig {
+            keep: default_keep(),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -191,6 +213,10 @@ impl Config {
                 dims.span(),
                 "panel.face_dimensions must be 1 to 4096".into(),
             ));
+        }
+        let keep = &config.events.keep;
+        if !(1..=100_000).contains(keep.get_ref()) {
+            return Err(at(keep.span(), "events.keep must be 1 to 100000".into()));
         }
         let mut seen = Vec::new();
         for lock in &config.lock {

@@ -11,6 +11,7 @@ pub mod clock;
 pub mod config;
 pub mod dbus;
 pub mod domain;
+pub mod events;
 pub mod locks;
 pub mod logging;
 pub mod service;

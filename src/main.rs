@@ -157,7 +157,17 @@ fn run(config_path: &Path, bus_address: Option<String>) -> Result<(), Box<dyn st
         };
         let conn = builder.build().await?;
         let clock = latchd::clock::ClockWatch::start(config.clock.require_sync);
-        dbus::serve(&conn, store, locks.clone(), clock, config.auth).await?;
+        let events =
+            latchd::events::EventLog::open(&config.storage.dir, *config.events.keep.get_ref())?;
+        dbus::serve(
+            &conn,
+            store,
+            locks.clone(),
+            clock,
+            events.clone(),
+            config.auth,
+        )
+        .await?;
         log::info!(bus_name = dbus::BUS_NAME; "ready");
         wait_for_stop().await?;
         log::info!("stopping");
@@ -165,6 +175,7 @@ fn run(config_path: &Path, bus_address: Option<String>) -> Result<(), Box<dyn st
         // owner thread finishes what it has and ends.
         dbus::unserve(&conn).await?;
         locks.shutdown().await;
+        events.flush();
         drop(conn);
         Ok::<(), Box<dyn std::error::Error>>(())
     })?;

@@ -15,6 +15,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 )]
 trait Access {
     fn present(&self, r#type: &str, number: &str) -> zbus::Result<(bool, String)>;
+    fn list_events(&self, query: &str) -> zbus::Result<String>;
     #[zbus(signal)]
     fn access_event(&self, event: &str) -> zbus::Result<()>;
 }
@@ -65,7 +66,7 @@ async fn states(s: &Setup) -> HashMap<String, String> {
 
 #[tokio::test]
 async fn grants_open_locks_and_events_carry_no_secrets() {
-    let s = Setup::start(&format!("[clock]\nrequire_sync = false\n\n{LOCKS}")).await;
+    let mut s = Setup::start(&format!("[clock]\nrequire_sync = false\n\n{LOCKS}")).await;
     let ids = s.identifiers().await;
     ids.create(&body("card", "11:22:33:44", "second", Value::Null))
         .await
@@ -122,6 +123,26 @@ async fn grants_open_locks_and_events_carry_no_secrets() {
         (name.as_str(), message.as_str()),
         (BAD_REQUEST, "Wrong identifier type")
     );
+
+    // The event log: newest first, kept across a restart.
+    let page: Value =
+        serde_json::from_str(&access.list_events(r#"{"limit":2}"#).await.unwrap()).unwrap();
+    assert_eq!(page["list_option"]["pagination"]["total_items"], 3);
+    assert_eq!(page["list_option"]["pagination"]["total_pages"], 2);
+    assert_eq!(page["list_items"][0]["reason"], "master code");
+    assert_eq!(page["list_items"][1]["reason"], "unknown identifier");
+    let (name, message) = error_of(access.list_events(r#"{"limit":0}"#).await);
+    assert_eq!(
+        (name.as_str(), message.as_str()),
+        (BAD_REQUEST, "Wrong JSON body")
+    );
+    s.restart();
+    let access = AccessProxy::new(&s.conn).await.unwrap();
+    let page: Value = serde_json::from_str(&access.list_events("").await.unwrap()).unwrap();
+    assert_eq!(page["list_option"]["pagination"]["total_items"], 3);
+    assert_eq!(page["list_items"][2]["reason"], "granted");
+    let log = std::fs::read_to_string(s.data.join("events.toml")).unwrap();
+    assert!(!log.contains("1234") && !log.contains("287454020"), "{log}");
 }
 
 #[tokio::test]

@@ -8,6 +8,7 @@ use crate::clock::ClockWatch;
 use crate::domain::decision::Verdict;
 use crate::domain::identifier::{IdentifierType, LockChoice};
 use crate::domain::number;
+use crate::events::EventLog;
 use crate::locks::Locks;
 use crate::service::{Answer, Handle, Request};
 use serde_json::json;
@@ -22,6 +23,7 @@ pub struct Access {
     pub store: Handle,
     pub locks: Locks,
     pub clock: ClockWatch,
+    pub events: EventLog,
     pub auth: Arc<Authorizer>,
 }
 
@@ -127,14 +129,65 @@ impl Access {
             locks,
         };
         attempt.log();
-        if let Err(e) = Self::access_event(&emitter, &attempt.to_json(clock.now_unix)).await {
+        let event = attempt.to_json(clock.now_unix);
+        self.events.record(event.clone());
+        if let Err(e) = Self::access_event(&emitter, &event).await {
             log::warn!(error = e.to_string().as_str(); "could not emit AccessEvent");
         }
         Ok((granted, reason.to_string()))
+    }
+
+    /// The newest access events first: `{"limit": 1..1000 (10), "page_number": 1..}`.
+    #[zbus(out_args("page"))]
+    async fn list_events(
+        &self,
+        query: String,
+        #[zbus(header)] hdr: Header<'_>,
+    ) -> Result<String, Error> {
+        self.auth.check(&hdr, Need::Read).await?;
+        let (limit, page) =
+            page_query(&query).ok_or_else(|| Error::BadRequest("Wrong JSON body".into()))?;
+        let (total, events) = self.events.page(limit, page);
+        let items: Vec<serde_json::Value> = events
+            .iter()
+            .filter_map(|e| serde_json::from_str(e).ok())
+            .collect();
+        Ok(json!({
+            "list_option": {"pagination": {
+                "total_items": total,
+                "items_limit": limit,
+                "total_pages": total.div_ceil(limit),
+                "current_page": page,
+            }},
+            "list_items": items,
+        })
+        .to_string())
     }
 
     /// One JSON object per attempt, granted or denied. Never a PIN; card
     /// numbers masked.
     #[zbus(signal)]
     async fn access_event(emitter: &SignalEmitter<'_>, event: &str) -> zbus::Result<()>;
+}
+
+/// `limit` (1 to 1000, default 10) and `page_number` (from 1) of a JSON
+/// query; an empty string is `{}`.
+fn page_query(query: &str) -> Option<(usize, usize)> {
+    let value: serde_json::Value = if query.trim().is_empty() {
+        json!({})
+    } else {
+        serde_json::from_str(query).ok()?
+    };
+    let map = value.as_object()?;
+    let number = |key: &str, default: u64, max: u64| match map.get(key) {
+        None | Some(serde_json::Value::Null) => Some(default as usize),
+        Some(v) => v
+            .as_u64()
+            .filter(|n| (1..=max).contains(n))
+            .map(|n| n as usize),
+    };
+    Some((
+        number("limit", 10, 1000)?,
+        number("page_number", 1, u32::MAX as u64)?,
+    ))
 }

@@ -20,6 +20,7 @@ pub async fn serve(
     store: Handle,
     locks: crate::locks::Locks,
     clock: crate::clock::ClockWatch,
+    events: crate::events::EventLog,
     groups: AuthConfig,
 ) -> zbus::Result<()> {
     let auth = Arc::new(auth::Authorizer::new(conn, groups).await?);
@@ -38,6 +39,7 @@ pub async fn serve(
         store,
         locks: locks.clone(),
         clock,
+        events,
         auth,
     };
     server.at(access::PATH, access).await?;

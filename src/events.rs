@@ -1,0 +1,225 @@
+//! The bounded, persisted log of access events. The access path only hands
+//! an event to a channel (never waits on the disk); a thread appends it to
+//! `events.toml` in the data folder, and rewrites the file with the newest
+//! `keep` events when it has grown to twice that, so the log never grows
+//! without bound.
+
+use std::collections::VecDeque;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Arc, Mutex};
+
+const FILE: &str = "events.toml";
+
+enum Message {
+    Event(String),
+    /// Answered once everything sent before it is written.
+    Flush(mpsc::Sender<()>),
+}
+
+/// The handle the access path and the D-Bus objects hold.
+#[derive(Clone)]
+pub struct EventLog {
+    tx: mpsc::SyncSender<Message>,
+    recent: Arc<Mutex<VecDeque<String>>>,
+    keep: usize,
+}
+
+impl EventLog {
+    /// Reads the events kept so far (a line that does not read back is
+    /// skipped: the log is a record, not data latchd decides on) and starts
+    /// the writer.
+    pub fn open(dir: &Path, keep: usize) -> io::Result<EventLog> {
+        let keep = keep.max(1);
+        let path = dir.join(FILE);
+        let mut recent = VecDeque::with_capacity(keep);
+        let mut lines = 0;
+        match fs::read_to_string(&path) {
+            Ok(text) => {
+                for line in text.lines() {
+                    lines += 1;
+                    if let Some(event) = parse_line(line) {
+                        if recent.len() == keep {
+                            recent.pop_front();
+                        }
+                        recent.push_back(event);
+                    }
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        let recent = Arc::new(Mutex::new(recent));
+        let (tx, rx) = mpsc::sync_channel(1024);
+        let writer = Writer {
+            path,
+            file: None,
+            lines,
+            keep,
+            recent: recent.clone(),
+        };
+        std::thread::Builder::new()
+            .name("latchd-events".into())
+            .spawn(move || writer.run(rx))?;
+        Ok(EventLog { tx, recent, keep })
+    }
+
+    /// Records an event (a JSON object). Never blocks: when the writer is far
+    /// behind, the event is only in the journal.
+    pub fn record(&self, event: String) {
+        {
+            let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+            if recent.len() == self.keep {
+                recent.pop_front();
+            }
+            recent.push_back(event.clone());
+        }
+        if self.tx.try_send(Message::Event(event)).is_err() {
+            log::warn!("event log writer is behind; an event was not written to events.toml");
+        }
+    }
+
+    /// Waits until every recorded event is written (at shutdown).
+    pub fn flush(&self) {
+        let (done, wait) = mpsc::channel();
+        if self.tx.send(Message::Flush(done)).is_ok() {
+            let _ = wait.recv();
+        }
+    }
+
+    /// The newest events first: page `page` (from 1) of `limit`.
+    pub fn page(&self, limit: usize, page: usize) -> (usize, Vec<String>) {
+        let recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        let total = recent.len();
+        let events = recent
+            .iter()
+            .rev()
+            .skip(limit.saturating_mul(page.saturating_sub(1)))
+            .take(limit)
+            .cloned()
+            .collect();
+        (total, events)
+    }
+}
+
+/// `event = "<json>"`: one TOML line an event.
+fn format_line(event: &str) -> String {
+    format!("event = {}\n", toml::Value::String(event.to_string()))
+}
+
+fn parse_line(line: &str) -> Option<String> {
+    let table: toml::Table = toml::from_str(line).ok()?;
+    table.get("event")?.as_str().map(str::to_string)
+}
+
+struct Writer {
+    path: PathBuf,
+    file: Option<File>,
+    lines: usize,
+    keep: usize,
+    recent: Arc<Mutex<VecDeque<String>>>,
+}
+
+impl Writer {
+    fn run(mut self, rx: mpsc::Receiver<Message>) {
+        while let Ok(message) = rx.recv() {
+            match message {
+                Message::Event(event) => {
+                    if let Err(e) = self.append(&event) {
+                        log::error!(error = e.to_string().as_str(); "could not write events.toml");
+                        self.file = None;
+                    }
+                }
+                Message::Flush(done) => {
+                    let _ = done.send(());
+                }
+            }
+        }
+    }
+
+    fn append(&mut self, event: &str) -> io::Result<()> {
+        if self.lines >= 2 * self.keep {
+            self.rewrite()?;
+        }
+        if self.file.is_none() {
+            self.file = Some(
+                OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&self.path)?,
+            );
+        }
+        let file = self.file.as_mut().expect("opened above");
+        file.write_all(format_line(event).as_bytes())?;
+        file.sync_data()?;
+        self.lines += 1;
+        Ok(())
+    }
+
+    /// Keeps the newest events: temporary file, fsync, rename, fsync the folder.
+    fn rewrite(&mut self) -> io::Result<()> {
+        let text: String = {
+            let recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+            recent.iter().map(|e| format_line(e)).collect()
+        };
+        let tmp = self.path.with_extension("toml.tmp");
+        {
+            let mut file = File::create(&tmp)?;
+            file.write_all(text.as_bytes())?;
+            file.sync_all()?;
+        }
+        fs::rename(&tmp, &self.path)?;
+        if let Some(dir) = self.path.parent() {
+            File::open(dir)?.sync_all()?;
+        }
+        self.file = None;
+        self.lines = text.lines().count();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_and_persisted() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = EventLog::open(dir.path(), 3).unwrap();
+        for n in 0..10 {
+            log.record(format!("{{\"n\":{n},\"odd\":\"a\\\"b\"}}"));
+        }
+        let (total, page) = log.page(2, 1);
+        assert_eq!(total, 3);
+        assert_eq!(
+            page,
+            vec![
+                "{\"n\":9,\"odd\":\"a\\\"b\"}",
+                "{\"n\":8,\"odd\":\"a\\\"b\"}"
+            ]
+        );
+        assert_eq!(log.page(2, 2).1, vec!["{\"n\":7,\"odd\":\"a\\\"b\"}"]);
+        // The writer catches up; the file never holds more than twice `keep`.
+        let path = dir.path().join(FILE);
+        for _ in 0..200 {
+            let text = fs::read_to_string(&path).unwrap_or_default();
+            if text
+                .lines()
+                .last()
+                .and_then(parse_line)
+                .is_some_and(|e| e.contains("\"n\":9"))
+            {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(text.lines().count() <= 6, "{text}");
+        drop(log);
+        let reopened = EventLog::open(dir.path(), 3).unwrap();
+        let (total, page) = reopened.page(10, 1);
+        assert_eq!(total, 3);
+        assert_eq!(page[0], "{\"n\":9,\"odd\":\"a\\\"b\"}");
+    }
+}
