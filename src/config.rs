@@ -144,8 +144,14 @@ impl Default for ClockConfig {
 #[serde(deny_unknown_fields)]
 pub struct LockConfig {
     pub name: Spanned<String>,
-    /// GPIO line name; None is a virtual lock.
+    /// GPIO line name; with neither `line` nor `chip` the lock is virtual.
     pub line: Option<String>,
+    /// Or the chip (`/dev/gpiochip0` or `gpiochip0`) and the line's offset on it.
+    pub chip: Option<Spanned<String>>,
+    pub offset: Option<u32>,
+    /// The relay closes when the line is driven low.
+    #[serde(default)]
+    pub active_low: bool,
     #[serde(default = "default_open_time")]
     pub open_time_ms: Spanned<u64>,
 }
@@ -235,6 +241,16 @@ impl Config {
                 ));
             }
             seen.push(name);
+            if let Some(chip) = &lock_ref.chip {
+                if lock_ref.line.is_some() || lock_ref.offset.is_none() {
+                    return Err(at(
+                        chip.span(),
+                        "a lock takes either `line`, or `chip` with `offset`".into(),
+                    ));
+                }
+            } else if lock_ref.offset.is_some() {
+                return Err(at(lock.span(), "`offset` needs `chip`".into()));
+            }
             let ms = *lock_ref.open_time_ms.get_ref();
             if !(1..=MAX_OPEN_TIME_MS).contains(&ms) {
                 return Err(at(
@@ -244,6 +260,24 @@ impl Config {
             }
         }
         Ok(config)
+    }
+
+    /// The hardware line of a lock, or None for a virtual lock.
+    pub fn line_of(lock: &LockConfig) -> Option<crate::hardware::gpio::LineAddress> {
+        use crate::hardware::gpio::LineAddress;
+        if let Some(name) = &lock.line {
+            return Some(LineAddress::Named(name.clone()));
+        }
+        let chip = lock.chip.as_ref()?.get_ref();
+        let chip = if chip.starts_with('/') {
+            PathBuf::from(chip)
+        } else {
+            Path::new("/dev").join(chip)
+        };
+        Some(LineAddress::ChipOffset {
+            chip,
+            offset: lock.offset?,
+        })
     }
 
     /// What validation of identifiers needs from the config.

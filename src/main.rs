@@ -1,6 +1,7 @@
 //! The `latchd` daemon.
 
 use latchd::config::{Config, DEFAULT_PATH};
+use latchd::hardware::gpio::GpioRelay;
 use latchd::locks::{LockSpec, Locks, VirtualRelay};
 use latchd::{dbus, logging, service, storage};
 use std::path::{Path, PathBuf};
@@ -150,7 +151,7 @@ fn run(config_path: &Path, bus_address: Option<String>) -> Result<(), Box<dyn st
         .build()?;
     runtime.block_on(async move {
         // Relays are set locked before the bus is even reached.
-        let locks = Locks::start(lock_specs(&config))?;
+        let locks = Locks::start(lock_specs(&config)?)?;
         let builder = match &bus_address {
             Some(addr) => zbus::connection::Builder::address(addr.as_str())?,
             None => zbus::connection::Builder::system()?,
@@ -184,29 +185,30 @@ fn run(config_path: &Path, bus_address: Option<String>) -> Result<(), Box<dyn st
     Ok(())
 }
 
-/// The configured locks. GPIO relays come with the access path; until then a
-/// lock with a `line` runs virtual, and says so.
-fn lock_specs(config: &Config) -> Vec<LockSpec> {
-    config
-        .lock
-        .iter()
-        .map(|lock| {
-            let lock = lock.get_ref();
-            let name = lock.name.get_ref().clone();
-            if let Some(line) = &lock.line {
-                log::warn!(
-                    lock = name.as_str(),
-                    line = line.as_str();
-                    "GPIO relays are not driven by this version; the lock is virtual"
-                );
+/// The configured locks, each relay requested at its locked level. A lock
+/// whose line cannot be had stops the start: a door that cannot open (or
+/// might not lock) must not look configured.
+fn lock_specs(config: &Config) -> std::io::Result<Vec<LockSpec>> {
+    let mut specs = Vec::new();
+    for lock in &config.lock {
+        let lock = lock.get_ref();
+        let name = lock.name.get_ref().clone();
+        let relay: Box<dyn latchd::locks::Relay> = match Config::line_of(lock) {
+            None => Box::new(VirtualRelay),
+            Some(address) => {
+                let relay = GpioRelay::request(&address, lock.active_low, &name)
+                    .map_err(|e| std::io::Error::new(e.kind(), format!("lock {name:?}: {e}")))?;
+                log::info!(lock = name.as_str(), line = format!("{address:?}").as_str(); "relay line requested, locked");
+                Box::new(relay)
             }
-            LockSpec {
-                name,
-                open_time: std::time::Duration::from_millis(*lock.open_time_ms.get_ref()),
-                relay: Box::new(VirtualRelay),
-            }
-        })
-        .collect()
+        };
+        specs.push(LockSpec {
+            name,
+            open_time: std::time::Duration::from_millis(*lock.open_time_ms.get_ref()),
+            relay,
+        });
+    }
+    Ok(specs)
 }
 
 async fn wait_for_stop() -> std::io::Result<()> {

@@ -197,3 +197,62 @@ async fn second_daemon_on_the_same_data_is_refused() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn a_lock_whose_line_is_missing_stops_the_start() {
+    let bus = Bus::start();
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(
+        dir.path(),
+        &dir.path().join("data"),
+        "[[lock]]\nname = \"first\"\nline = \"NO_SUCH_LINE\"\n",
+    );
+    let out = Command::new(BIN)
+        .arg("--config")
+        .arg(&config)
+        .arg("--bus-address")
+        .arg(&bus.address)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("lock \"first\": no GPIO line named \"NO_SUCH_LINE\""),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn lock_line_keys_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("latchd.toml");
+    // Two lines of [storage] come first.
+    let cases = [
+        (
+            "[[lock]]\nname = \"first\"\nline = \"GPIO17\"\nchip = \"gpiochip0\"\noffset = 3\n",
+            ":6: a lock takes either `line`, or `chip` with `offset`",
+        ),
+        (
+            "[[lock]]\nname = \"first\"\nchip = \"gpiochip0\"\n",
+            ":5: a lock takes either `line`, or `chip` with `offset`",
+        ),
+        (
+            "[[lock]]\nname = \"first\"\noffset = 3\n",
+            ":3: `offset` needs `chip`",
+        ),
+    ];
+    for (text, expected) in cases {
+        std::fs::write(
+            &path,
+            format!("[storage]\ndir = \"{}\"\n{text}", dir.path().display()),
+        )
+        .unwrap();
+        let (ok, _, stderr) = check(&path);
+        assert!(!ok, "{text:?} was accepted");
+        let want = format!("{}{}", path.display(), expected);
+        assert!(
+            stderr.starts_with(&want),
+            "{text:?}: got {stderr:?}, want {want:?}"
+        );
+    }
+}
