@@ -12,6 +12,7 @@ pub mod config;
 pub mod dbus;
 pub mod domain;
 pub mod events;
+pub mod gate;
 pub mod hardware;
 pub mod locks;
 pub mod logging;

@@ -1,16 +1,11 @@
 //! `org.latchd.Panel1.Access`: credentials from local software (a QR app, a
-//! plate reader, a face matcher), decided exactly as a credential from a
-//! reader, and the `AccessEvent` signal for every attempt.
+//! plate reader, a face matcher) through the same gate as the readers', the
+//! `AccessEvent` signal for every attempt, and the event log.
 
 use super::auth::{Authorizer, Need};
 use super::error::Error;
-use crate::clock::ClockWatch;
-use crate::domain::decision::Verdict;
-use crate::domain::identifier::{IdentifierType, LockChoice};
-use crate::domain::number;
-use crate::events::EventLog;
-use crate::locks::Locks;
-use crate::service::{Answer, Handle, Request};
+use crate::domain::identifier::IdentifierType;
+use crate::gate::Gate;
 use serde_json::json;
 use std::sync::Arc;
 use zbus::interface;
@@ -20,60 +15,8 @@ use zbus::object_server::SignalEmitter;
 pub const PATH: &str = "/org/latchd/Panel1/Access";
 
 pub struct Access {
-    pub store: Handle,
-    pub locks: Locks,
-    pub clock: ClockWatch,
-    pub events: EventLog,
+    pub gate: Gate,
     pub auth: Arc<Authorizer>,
-}
-
-/// One attempt, as signalled and logged.
-pub struct Attempt {
-    pub source: String,
-    pub kind: IdentifierType,
-    pub number: String,
-    pub uid: Option<u32>,
-    pub granted: bool,
-    pub reason: &'static str,
-    pub locks: Vec<String>,
-}
-
-impl Attempt {
-    /// The number as it may be shown: never a code, cards masked.
-    fn shown_number(&self) -> String {
-        match self.kind {
-            IdentifierType::InputCode => String::new(),
-            IdentifierType::FaceId => String::new(),
-            _ => number::mask(&self.number),
-        }
-    }
-
-    pub fn to_json(&self, unix_time: i64) -> String {
-        json!({
-            "time": unix_time,
-            "source": self.source,
-            "identifier_type": self.kind.as_str(),
-            "identifier_number": self.shown_number(),
-            "identifier_uid": self.uid.map_or(-1, i64::from),
-            "granted": self.granted,
-            "reason": self.reason,
-            "locks": self.locks,
-        })
-        .to_string()
-    }
-
-    pub fn log(&self) {
-        log::info!(
-            source = self.source.as_str(),
-            identifier_type = self.kind.as_str(),
-            identifier_number = self.shown_number().as_str(),
-            identifier_uid = self.uid.map_or(-1, i64::from),
-            granted = self.granted,
-            reason = self.reason,
-            locks = self.locks.join(",").as_str();
-            "access {}", if self.granted { "granted" } else { "denied" }
-        );
-    }
 }
 
 #[interface(name = "org.latchd.Panel1.Access")]
@@ -85,56 +28,15 @@ impl Access {
         r#type: String,
         number: String,
         #[zbus(header)] hdr: Header<'_>,
-        #[zbus(signal_emitter)] emitter: SignalEmitter<'_>,
     ) -> Result<(bool, String), Error> {
         let caller = self.auth.check(&hdr, Need::Feed).await?;
         let kind = IdentifierType::parse(&r#type)
             .ok_or_else(|| Error::BadRequest("Wrong identifier type".into()))?;
-        let clock = self.clock.now();
-        let request = Request::Present {
-            kind,
-            number: number.clone(),
-            clock,
-        };
-        let verdict = match self.store.call(request).await? {
-            Answer::Verdict(v) => v,
-            other => {
-                return Err(Error::ZBus(zbus::Error::Failure(format!(
-                    "unexpected answer {other:?}"
-                ))))
-            }
-        };
-        let (uid, granted, reason, choice) = match verdict {
-            Verdict::Granted { uid, locks, .. } => (Some(uid), true, "granted", Some(locks)),
-            Verdict::MasterCode => (None, true, "master code", Some(LockChoice::All)),
-            Verdict::MasterCard => (
-                None,
-                false,
-                "master card: enrolment is done at a card reader",
-                None,
-            ),
-            Verdict::Denied { reason, uid } => (uid, false, reason.as_str(), None),
-        };
-        let locks = match choice {
-            Some(choice) => self.locks.open(choice).await,
-            None => Vec::new(),
-        };
-        let attempt = Attempt {
-            source: format!("dbus:uid={caller}"),
-            kind,
-            number,
-            uid,
-            granted,
-            reason,
-            locks,
-        };
-        attempt.log();
-        let event = attempt.to_json(clock.now_unix);
-        self.events.record(event.clone());
-        if let Err(e) = Self::access_event(&emitter, &event).await {
-            log::warn!(error = e.to_string().as_str(); "could not emit AccessEvent");
-        }
-        Ok((granted, reason.to_string()))
+        let outcome = self
+            .gate
+            .present(format!("dbus:uid={caller}"), kind, number)
+            .await?;
+        Ok((outcome.granted, outcome.reason.to_string()))
     }
 
     /// The newest access events first: `{"limit": 1..1000 (10), "page_number": 1..}`.
@@ -147,7 +49,7 @@ impl Access {
         self.auth.check(&hdr, Need::Read).await?;
         let (limit, page) =
             page_query(&query).ok_or_else(|| Error::BadRequest("Wrong JSON body".into()))?;
-        let (total, events) = self.events.page(limit, page);
+        let (total, events) = self.gate.events().page(limit, page);
         let items: Vec<serde_json::Value> = events
             .iter()
             .filter_map(|e| serde_json::from_str(e).ok())
@@ -190,4 +92,27 @@ fn page_query(query: &str) -> Option<(usize, usize)> {
         number("limit", 10, 1000)?,
         number("page_number", 1, u32::MAX as u64)?,
     ))
+}
+
+/// Sends every attempt of the gate as an `AccessEvent` signal.
+pub async fn announce_events(
+    conn: zbus::Connection,
+    mut events: tokio::sync::broadcast::Receiver<String>,
+) {
+    loop {
+        let event = match events.recv().await {
+            Ok(event) => event,
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                log::warn!(missed = n; "AccessEvent signals were dropped under load");
+                continue;
+            }
+            Err(_) => return,
+        };
+        let Ok(emitter) = SignalEmitter::new(&conn, PATH) else {
+            return;
+        };
+        if let Err(e) = Access::access_event(&emitter, &event).await {
+            log::warn!(error = e.to_string().as_str(); "could not emit AccessEvent");
+        }
+    }
 }

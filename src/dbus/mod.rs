@@ -19,14 +19,13 @@ pub async fn serve(
     conn: &zbus::Connection,
     store: Handle,
     locks: crate::locks::Locks,
-    clock: crate::clock::ClockWatch,
-    events: crate::events::EventLog,
+    gate: crate::gate::Gate,
     groups: AuthConfig,
 ) -> zbus::Result<()> {
     let auth = Arc::new(auth::Authorizer::new(conn, groups).await?);
     let server = conn.object_server();
     let identifiers = identifiers::Identifiers {
-        store: store.clone(),
+        store,
         auth: auth.clone(),
     };
     server.at(identifiers::PATH, identifiers).await?;
@@ -35,14 +34,10 @@ pub async fn serve(
         auth: auth.clone(),
     };
     server.at(locks::PATH, lock_object).await?;
-    let access = access::Access {
-        store,
-        locks: locks.clone(),
-        clock,
-        events,
-        auth,
-    };
-    server.at(access::PATH, access).await?;
+    tokio::spawn(access::announce_events(conn.clone(), gate.subscribe()));
+    server
+        .at(access::PATH, access::Access { gate, auth })
+        .await?;
     tokio::spawn(locks::announce_changes(conn.clone(), locks));
     conn.request_name_with_flags(BUS_NAME, zbus::fdo::RequestNameFlags::DoNotQueue.into())
         .await?;

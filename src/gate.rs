@@ -1,0 +1,161 @@
+//! The gate: one decision path for every credential, from a reader or from
+//! local software over D-Bus. It asks the database (which takes a pass
+//! durably when one is due), opens the locks, and records the attempt in the
+//! journal, the event log and the `AccessEvent` signal.
+
+use crate::clock::ClockWatch;
+use crate::domain::decision::Verdict;
+use crate::domain::identifier::{IdentifierType, LockChoice};
+use crate::domain::number;
+use crate::events::EventLog;
+use crate::locks::Locks;
+use crate::service::{Answer, Handle, Request, ServiceError};
+use serde_json::json;
+use tokio::sync::broadcast;
+
+#[derive(Clone)]
+pub struct Gate {
+    store: Handle,
+    locks: Locks,
+    clock: ClockWatch,
+    events: EventLog,
+    signals: broadcast::Sender<String>,
+}
+
+/// What came of one credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub granted: bool,
+    pub reason: &'static str,
+    pub uid: Option<u32>,
+    pub locks: Vec<String>,
+}
+
+impl Gate {
+    pub fn new(store: Handle, locks: Locks, clock: ClockWatch, events: EventLog) -> Gate {
+        let (signals, _) = broadcast::channel(256);
+        Gate {
+            store,
+            locks,
+            clock,
+            events,
+            signals,
+        }
+    }
+
+    /// Every attempt's event JSON, for the `AccessEvent` signal.
+    pub fn subscribe(&self) -> broadcast::Receiver<String> {
+        self.signals.subscribe()
+    }
+
+    pub fn events(&self) -> &EventLog {
+        &self.events
+    }
+
+    /// Decides `number` of type `kind` from `source` and opens the locks it grants.
+    pub async fn present(
+        &self,
+        source: String,
+        kind: IdentifierType,
+        number: String,
+    ) -> Result<Outcome, ServiceError> {
+        let clock = self.clock.now();
+        let request = Request::Present {
+            kind,
+            number: number.clone(),
+            clock,
+        };
+        let verdict = match self.store.call(request).await? {
+            Answer::Verdict(v) => v,
+            other => {
+                return Err(ServiceError::Storage(format!(
+                    "unexpected answer {other:?}"
+                )))
+            }
+        };
+        let (uid, granted, reason, choice) = match verdict {
+            Verdict::Granted { uid, locks, .. } => (Some(uid), true, "granted", Some(locks)),
+            Verdict::MasterCode => (None, true, "master code", Some(LockChoice::All)),
+            Verdict::MasterCard => (
+                None,
+                false,
+                "master card: enrolment is done at a card reader",
+                None,
+            ),
+            Verdict::Denied { reason, uid } => (uid, false, reason.as_str(), None),
+        };
+        let locks = match choice {
+            Some(choice) => self.locks.open(choice).await,
+            None => Vec::new(),
+        };
+        let attempt = Attempt {
+            source,
+            kind,
+            number,
+            uid,
+            granted,
+            reason,
+            locks,
+        };
+        attempt.log();
+        let event = attempt.to_json(clock.now_unix);
+        self.events.record(event.clone());
+        // No listener is fine: the signal only goes out while the bus is served.
+        let _ = self.signals.send(event);
+        Ok(Outcome {
+            granted,
+            reason,
+            uid,
+            locks: attempt.locks,
+        })
+    }
+}
+
+/// One attempt, as signalled and logged.
+struct Attempt {
+    source: String,
+    kind: IdentifierType,
+    number: String,
+    uid: Option<u32>,
+    granted: bool,
+    reason: &'static str,
+    locks: Vec<String>,
+}
+
+impl Attempt {
+    /// The number as it may be shown: never a code, cards masked.
+    fn shown_number(&self) -> String {
+        match self.kind {
+            IdentifierType::InputCode => String::new(),
+            IdentifierType::FaceId => String::new(),
+            _ => number::mask(&self.number),
+        }
+    }
+
+    fn to_json(&self, unix_time: i64) -> String {
+        json!({
+            "time": unix_time,
+            "source": self.source,
+            "identifier_type": self.kind.as_str(),
+            "identifier_number": self.shown_number(),
+            "identifier_uid": self.uid.map_or(-1, i64::from),
+            "granted": self.granted,
+            "reason": self.reason,
+            "locks": self.locks,
+        })
+        .to_string()
+    }
+
+    fn log(&self) {
+        log::info!(
+            source = self.source.as_str(),
+            identifier_type = self.kind.as_str(),
+            identifier_number = self.shown_number().as_str(),
+            identifier_uid = self.uid.map_or(-1, i64::from),
+            granted = self.granted,
+            reason = self.reason,
+            locks = self.locks.join(",").as_str();
+            "access {}", if self.granted { "granted" } else { "denied" }
+        );
+    }
+}
