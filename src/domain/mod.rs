@@ -9,6 +9,7 @@ pub mod keypad;
 pub mod list;
 pub mod number;
 pub mod registry;
+pub mod typing;
 
 #[cfg(test)]
 mod tests;
