@@ -20,6 +20,7 @@ pub struct Gate {
     clock: ClockWatch,
     events: EventLog,
     signals: broadcast::Sender<String>,
+    master_card: Option<u64>,
 }
 
 /// What came of one credential.
@@ -32,7 +33,13 @@ pub struct Outcome {
 }
 
 impl Gate {
-    pub fn new(store: Handle, locks: Locks, clock: ClockWatch, events: EventLog) -> Gate {
+    pub fn new(
+        store: Handle,
+        locks: Locks,
+        clock: ClockWatch,
+        events: EventLog,
+        master_card: Option<u64>,
+    ) -> Gate {
         let (signals, _) = broadcast::channel(256);
         Gate {
             store,
@@ -40,6 +47,7 @@ impl Gate {
             clock,
             events,
             signals,
+            master_card,
         }
     }
 
@@ -50,6 +58,31 @@ impl Gate {
 
     pub fn events(&self) -> &EventLog {
         &self.events
+    }
+
+    /// Whether this is the master card (enrolment, not a door opening).
+    pub fn is_master_card(&self, kind: IdentifierType, number: &str) -> bool {
+        kind == IdentifierType::Card
+            && self.master_card.is_some()
+            && crate::domain::number::card_value(number) == self.master_card
+    }
+
+    /// Records something a reader did that is not a decision (a lockout,
+    /// enrolment), as an event that opened nothing.
+    pub fn note(&self, source: String, kind: IdentifierType, reason: &'static str) {
+        let attempt = Attempt {
+            source,
+            kind,
+            number: String::new(),
+            uid: None,
+            granted: false,
+            reason,
+            locks: Vec::new(),
+        };
+        attempt.log();
+        let event = attempt.to_json(self.clock.now().now_unix);
+        self.events.record(event.clone());
+        let _ = self.signals.send(event);
     }
 
     /// Decides `number` of type `kind` from `source` and opens the locks it grants.

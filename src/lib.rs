@@ -16,5 +16,6 @@ pub mod gate;
 pub mod hardware;
 pub mod locks;
 pub mod logging;
+pub mod readers;
 pub mod service;
 pub mod storage;

@@ -160,7 +160,13 @@ fn run(config_path: &Path, bus_address: Option<String>) -> Result<(), Box<dyn st
         let clock = latchd::clock::ClockWatch::start(config.clock.require_sync);
         let events =
             latchd::events::EventLog::open(&config.storage.dir, *config.events.keep.get_ref())?;
-        let gate = latchd::gate::Gate::new(store.clone(), locks.clone(), clock, events.clone());
+        let gate = latchd::gate::Gate::new(
+            store.clone(),
+            locks.clone(),
+            clock,
+            events.clone(),
+            config.rules().master_card,
+        );
         dbus::serve(&conn, store, locks.clone(), gate, config.auth).await?;
         log::info!(bus_name = dbus::BUS_NAME; "ready");
         wait_for_stop().await?;
