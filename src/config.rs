@@ -1,11 +1,16 @@
 //! The configuration file. Unknown keys and bad values are refused with the
 //! file and line, so a typo never silently changes how a door behaves.
 
-use crate::domain::identifier::Rules;
+use crate::domain::card_format::{Base, ByteOrder, CardFormat};
+use crate::domain::identifier::{IdentifierType, LockChoice, Rules};
+use crate::domain::keypad::KeypadRules;
 use crate::domain::number;
+use crate::domain::typing::Typed;
+use crate::readers::{EnrolmentSettings, ReaderKind};
 use serde::Deserialize;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 use toml::Spanned;
 
 pub const DEFAULT_PATH: &str = "/etc/latchd/latchd.toml";
@@ -27,6 +32,80 @@ pub struct Config {
     pub lock: Vec<Spanned<LockConfig>>,
     #[serde(default)]
     pub events: EventsConfig,
+    #[serde(default)]
+    pub input: Vec<Spanned<InputConfig>>,
+    #[serde(default)]
+    pub enrolment: EnrolmentConfig,
+}
+
+/// A keypad, card reader or QR scanner (a Linux input device).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputConfig {
+    /// `keypad`, `card_reader` or `qr_scanner`.
+    pub kind: Spanned<String>,
+    /// A stable path such as /dev/input/by-id/usb-...-event-kbd.
+    pub path: Option<PathBuf>,
+    /// Or the device's name and/or `vendor:product` (hex, as lsusb shows).
+    pub name: Option<String>,
+    pub vendor_product: Option<Spanned<String>>,
+    /// The same credential from this device within this time is read once.
+    #[serde(default = "default_debounce")]
+    pub debounce_ms: u64,
+    // Keypads.
+    pub inter_key_timeout_ms: Option<u64>,
+    pub max_length: Option<usize>,
+    pub max_failures: Option<usize>,
+    pub failure_window_s: Option<u64>,
+    pub lockout_s: Option<u64>,
+    /// Keys that submit (`enter`, `#`) and clear (`escape`, `*`).
+    pub submit: Option<Spanned<Vec<String>>>,
+    pub clear: Option<Spanned<Vec<String>>>,
+    // Card readers.
+    /// `decimal`, `hex` or `facility_card` (`FFF,CCCCC`).
+    pub format: Option<Spanned<String>>,
+    /// `msb_first` or `lsb_first`.
+    pub byte_order: Option<Spanned<String>>,
+    /// Keep the low bits (1 to 64).
+    pub bits: Option<Spanned<u32>>,
+    /// `card` or `ukey`.
+    pub identifier_type: Option<Spanned<String>>,
+}
+
+fn default_debounce() -> u64 {
+    2000
+}
+
+/// Cards added by master card enrolment.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrolmentConfig {
+    #[serde(default = "default_enrolled_owner")]
+    pub owner_name: String,
+    #[serde(default = "default_enrolled_lock")]
+    pub lock: Spanned<String>,
+    #[serde(default = "default_enrolment_timeout")]
+    pub timeout_s: u64,
+}
+
+fn default_enrolled_owner() -> String {
+    "Enrolled card".into()
+}
+fn default_enrolled_lock() -> Spanned<String> {
+    Spanned::new(0..0, "first".into())
+}
+fn default_enrolment_timeout() -> u64 {
+    30
+}
+
+impl Default for EnrolmentConfig {
+    fn default() -> Self {
+        EnrolmentConfig {
+            owner_name: default_enrolled_owner(),
+            lock: default_enrolled_lock(),
+            timeout_s: default_enrolment_timeout(),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -224,6 +303,32 @@ impl Config {
         if !(1..=100_000).contains(keep.get_ref()) {
             return Err(at(keep.span(), "events.keep must be 1 to 100000".into()));
         }
+        if LockChoice::parse(config.enrolment.lock.get_ref()).is_none() {
+            return Err(at(
+                config.enrolment.lock.span(),
+                "enrolment.lock must be \"first\", \"second\" or \"all\"".into(),
+            ));
+        }
+        for input in &config.input {
+            input.get_ref().reader_kind().map_err(|(span, message)| {
+                at(if span.end > 0 { span } else { input.span() }, message)
+            })?;
+            let i = input.get_ref();
+            if i.path.is_none() && i.name.is_none() && i.vendor_product.is_none() {
+                return Err(at(
+                    input.span(),
+                    "an input needs `path`, or `name` and/or `vendor_product`".into(),
+                ));
+            }
+            if let Some(vp) = &i.vendor_product {
+                if parse_vendor_product(vp.get_ref()).is_none() {
+                    return Err(at(
+                        vp.span(),
+                        "vendor_product must be like \"ffff:0035\"".into(),
+                    ));
+                }
+            }
+        }
         let mut seen = Vec::new();
         for lock in &config.lock {
             let lock_ref = lock.get_ref();
@@ -303,6 +408,144 @@ fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
+/// `"ffff:0035"` as (vendor, product).
+pub fn parse_vendor_product(text: &str) -> Option<(u16, u16)> {
+    let (v, p) = text.split_once(':')?;
+    if v.len() != 4 || p.len() != 4 {
+        return None;
+    }
+    Some((
+        u16::from_str_radix(v, 16).ok()?,
+        u16::from_str_radix(p, 16).ok()?,
+    ))
+}
+
+type Placed = (std::ops::Range<usize>, String);
+
+impl InputConfig {
+    /// The reader this input is, or what is wrong with it and where.
+    pub fn reader_kind(&self) -> Result<ReaderKind, Placed> {
+        let keys = |list: &Option<Spanned<Vec<String>>>,
+                    default: [Typed; 2]|
+         -> Result<Vec<Typed>, Placed> {
+            let Some(list) = list else {
+                return Ok(default.to_vec());
+            };
+            list.get_ref()
+                .iter()
+                .map(|k| match k.as_str() {
+                    "enter" => Ok(Typed::Enter),
+                    "escape" => Ok(Typed::Escape),
+                    "#" => Ok(Typed::Char('#')),
+                    "*" => Ok(Typed::Char('*')),
+                    other => Err((
+                        list.span(),
+                        format!("key {other:?} must be \"enter\", \"escape\", \"#\" or \"*\""),
+                    )),
+                })
+                .collect()
+        };
+        let pick = |field: &Option<Spanned<String>>,
+                    name: &str,
+                    allowed: &[&str],
+                    default: &str|
+         -> Result<String, Placed> {
+            match field {
+                None => Ok(default.to_string()),
+                Some(v) if allowed.contains(&v.get_ref().as_str()) => Ok(v.get_ref().clone()),
+                Some(v) => Err((
+                    v.span(),
+                    format!("{name} must be one of {}", allowed.join(", ")),
+                )),
+            }
+        };
+        match self.kind.get_ref().as_str() {
+            "keypad" => {
+                let d = KeypadRules::default();
+                Ok(ReaderKind::Keypad {
+                    rules: KeypadRules {
+                        inter_key_timeout: self
+                            .inter_key_timeout_ms
+                            .map_or(d.inter_key_timeout, Duration::from_millis),
+                        max_length: self.max_length.unwrap_or(d.max_length).clamp(1, 64),
+                        max_failures: self.max_failures.unwrap_or(d.max_failures).max(1),
+                        failure_window: self
+                            .failure_window_s
+                            .map_or(d.failure_window, Duration::from_secs),
+                        lockout: self.lockout_s.map_or(d.lockout, Duration::from_secs),
+                    },
+                    submit: keys(&self.submit, [Typed::Enter, Typed::Char('#')])?,
+                    clear: keys(&self.clear, [Typed::Escape, Typed::Char('*')])?,
+                })
+            }
+            "card_reader" => {
+                let base = match pick(
+                    &self.format,
+                    "format",
+                    &["decimal", "hex", "facility_card"],
+                    "decimal",
+                )?
+                .as_str()
+                {
+                    "hex" => Base::Hex,
+                    "facility_card" => Base::FacilityCard,
+                    _ => Base::Decimal,
+                };
+                let byte_order = match pick(
+                    &self.byte_order,
+                    "byte_order",
+                    &["msb_first", "lsb_first"],
+                    "msb_first",
+                )?
+                .as_str()
+                {
+                    "lsb_first" => ByteOrder::LsbFirst,
+                    _ => ByteOrder::MsbFirst,
+                };
+                let bits = match &self.bits {
+                    None => 64,
+                    Some(b) if (1..=64).contains(b.get_ref()) => *b.get_ref(),
+                    Some(b) => return Err((b.span(), "bits must be 1 to 64".into())),
+                };
+                let yields = match pick(
+                    &self.identifier_type,
+                    "identifier_type",
+                    &["card", "ukey"],
+                    "card",
+                )?
+                .as_str()
+                {
+                    "ukey" => IdentifierType::Ukey,
+                    _ => IdentifierType::Card,
+                };
+                Ok(ReaderKind::CardReader(CardFormat {
+                    base,
+                    byte_order,
+                    bits,
+                    yields,
+                }))
+            }
+            "qr_scanner" => Ok(ReaderKind::QrScanner),
+            other => Err((
+                self.kind.span(),
+                format!(
+                    "input kind {other:?} must be \"keypad\", \"card_reader\" or \"qr_scanner\""
+                ),
+            )),
+        }
+    }
+}
+
+impl EnrolmentConfig {
+    pub fn settings(&self) -> EnrolmentSettings {
+        EnrolmentSettings {
+            owner_name: self.owner_name.clone(),
+            lock: LockChoice::parse(self.lock.get_ref()).unwrap_or(LockChoice::First),
+            timeout: Duration::from_secs(self.timeout_s),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,6 +588,41 @@ mod tests {
             parse("[[lock]]\nname = \"third\"\n").unwrap_err(),
             "latchd.toml:2: lock name \"third\" must be \"first\" or \"second\""
         );
+        assert_eq!(
+            parse("[[input]]\nkind = \"keyboard\"\npath = \"/dev/null\"\n").unwrap_err(),
+            "latchd.toml:2: input kind \"keyboard\" must be \"keypad\", \"card_reader\" or \"qr_scanner\""
+        );
+        assert_eq!(
+            parse("[[input]]\nkind = \"card_reader\"\nname = \"r\"\nformat = \"octal\"\n")
+                .unwrap_err(),
+            "latchd.toml:4: format must be one of decimal, hex, facility_card"
+        );
+        assert_eq!(
+            parse("[[input]]\nkind = \"card_reader\"\nname = \"r\"\nbits = 65\n").unwrap_err(),
+            "latchd.toml:4: bits must be 1 to 64"
+        );
+        assert_eq!(
+            parse("[[input]]\nkind = \"keypad\"\nvendor_product = \"ffff-0035\"\n").unwrap_err(),
+            "latchd.toml:3: vendor_product must be like \"ffff:0035\""
+        );
+        assert_eq!(
+            parse("[[input]]\nkind = \"keypad\"\nname = \"k\"\nsubmit = [\"space\"]\n")
+                .unwrap_err(),
+            "latchd.toml:4: key \"space\" must be \"enter\", \"escape\", \"#\" or \"*\""
+        );
+        assert!(parse("[[input]]\nkind = \"qr_scanner\"\n")
+            .unwrap_err()
+            .starts_with("latchd.toml:1: an input needs"));
+        let ok = parse("[[input]]\nkind = \"card_reader\"\nvendor_product = \"ffff:0035\"\nformat = \"hex\"\nbyte_order = \"lsb_first\"\nbits = 32\nidentifier_type = \"ukey\"\n").unwrap();
+        assert!(matches!(
+            ok.input[0].get_ref().reader_kind(),
+            Ok(ReaderKind::CardReader(CardFormat {
+                base: Base::Hex,
+                byte_order: ByteOrder::LsbFirst,
+                bits: 32,
+                yields: IdentifierType::Ukey
+            }))
+        ));
         assert!(parse("[panel]\nmaster_card = \"12:34:5\"\n")
             .unwrap_err()
             .starts_with("latchd.toml:2: "));

@@ -167,6 +167,23 @@ fn run(config_path: &Path, bus_address: Option<String>) -> Result<(), Box<dyn st
             events.clone(),
             config.rules().master_card,
         );
+        for (n, input) in config.input.into_iter().enumerate() {
+            let input = input.into_inner();
+            let kind = input.reader_kind().map_err(|(_, message)| message)?;
+            let source = format!("input{n}:{}", input.kind.get_ref());
+            let reader = latchd::readers::Reader::new(
+                source,
+                kind,
+                config.enrolment.settings(),
+                std::time::Duration::from_millis(input.debounce_ms),
+            );
+            tokio::spawn(latchd::hardware::input::run(
+                input,
+                reader,
+                gate.clone(),
+                store.clone(),
+            ));
+        }
         dbus::serve(&conn, store, locks.clone(), gate, config.auth).await?;
         log::info!(bus_name = dbus::BUS_NAME; "ready");
         wait_for_stop().await?;

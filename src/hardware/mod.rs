@@ -3,3 +3,4 @@
 //! (`locks::VirtualRelay`, the recorders in the tests).
 
 pub mod gpio;
+pub mod input;
