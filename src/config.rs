@@ -231,8 +231,22 @@ pub struct LockConfig {
     /// The relay closes when the line is driven low.
     #[serde(default)]
     pub active_low: bool,
+    /// A request-to-exit button's GPIO line name: a press opens this lock.
+    pub exit_button: Option<String>,
+    /// A door contact's GPIO line name: active while the door is open.
+    pub door_contact: Option<String>,
+    /// Both inputs are wired to ground with a pull-up (default true).
+    #[serde(default = "yes")]
+    pub inputs_active_low: bool,
+    /// A door open longer than this raises an event (default 30 s).
+    #[serde(default = "default_held_open")]
+    pub held_open_s: u64,
     #[serde(default = "default_open_time")]
     pub open_time_ms: Spanned<u64>,
+}
+
+fn default_held_open() -> u64 {
+    30
 }
 
 fn default_open_time() -> Spanned<u64> {

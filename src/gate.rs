@@ -69,15 +69,21 @@ impl Gate {
 
     /// Records something a reader did that is not a decision (a lockout,
     /// enrolment), as an event that opened nothing.
-    pub fn note(&self, source: String, kind: IdentifierType, reason: &'static str) {
+    pub fn note(
+        &self,
+        source: String,
+        kind: Option<IdentifierType>,
+        reason: &'static str,
+        locks: Vec<String>,
+    ) {
         let attempt = Attempt {
             source,
             kind,
             number: String::new(),
             uid: None,
-            granted: false,
+            granted: !locks.is_empty(),
             reason,
-            locks: Vec::new(),
+            locks,
         };
         attempt.log();
         let event = attempt.to_json(self.clock.now().now_unix);
@@ -123,7 +129,7 @@ impl Gate {
         };
         let attempt = Attempt {
             source,
-            kind,
+            kind: Some(kind),
             number,
             uid,
             granted,
@@ -147,7 +153,8 @@ impl Gate {
 /// One attempt, as signalled and logged.
 struct Attempt {
     source: String,
-    kind: IdentifierType,
+    /// None for what no credential caused (an exit button, a door contact).
+    kind: Option<IdentifierType>,
     number: String,
     uid: Option<u32>,
     granted: bool,
@@ -159,9 +166,8 @@ impl Attempt {
     /// The number as it may be shown: never a code, cards masked.
     fn shown_number(&self) -> String {
         match self.kind {
-            IdentifierType::InputCode => String::new(),
-            IdentifierType::FaceId => String::new(),
-            _ => number::mask(&self.number),
+            Some(IdentifierType::InputCode | IdentifierType::FaceId) | None => String::new(),
+            Some(_) => number::mask(&self.number),
         }
     }
 
@@ -169,7 +175,7 @@ impl Attempt {
         json!({
             "time": unix_time,
             "source": self.source,
-            "identifier_type": self.kind.as_str(),
+            "identifier_type": self.kind.map_or("", IdentifierType::as_str),
             "identifier_number": self.shown_number(),
             "identifier_uid": self.uid.map_or(-1, i64::from),
             "granted": self.granted,
@@ -182,7 +188,7 @@ impl Attempt {
     fn log(&self) {
         log::info!(
             source = self.source.as_str(),
-            identifier_type = self.kind.as_str(),
+            identifier_type = self.kind.map_or("", IdentifierType::as_str),
             identifier_number = self.shown_number().as_str(),
             identifier_uid = self.uid.map_or(-1, i64::from),
             granted = self.granted,
@@ -190,5 +196,67 @@ impl Attempt {
             locks = self.locks.join(",").as_str();
             "access {}", if self.granted { "granted" } else { "denied" }
         );
+    }
+}
+
+#[cfg(test)]
+pub mod testing {
+    use super::*;
+    use crate::domain::identifier::Rules;
+    use crate::locks::{LockSpec, VirtualRelay};
+    use std::time::Duration;
+
+    pub struct Rig {
+        pub gate: Gate,
+        pub store: Handle,
+        pub locks: Locks,
+        _dir: tempfile::TempDir,
+    }
+
+    /// A gate on a real store in a temporary folder, with a virtual lock
+    /// "first" and three identifiers: inputCode 4711, a QR code and card 11:22:33:44.
+    pub async fn rig() -> Rig {
+        let dir = tempfile::tempdir().unwrap();
+        let rules = Rules {
+            master_code: Some("1234".into()),
+            master_card: Some(0x12345678),
+            face_recognition: false,
+            face_dimensions: 128,
+        };
+        let (storage, registry) =
+            crate::storage::Storage::open(&dir.path().join("data"), rules).unwrap();
+        let (store, _owner) = crate::service::spawn(registry, storage).unwrap();
+        let locks = Locks::start(vec![LockSpec {
+            name: "first".into(),
+            open_time: Duration::from_secs(3),
+            relay: Box::new(VirtualRelay),
+        }])
+        .unwrap();
+        let events = EventLog::open(dir.path(), 100).unwrap();
+        let clock = ClockWatch::start(false);
+        let gate = Gate::new(
+            store.clone(),
+            locks.clone(),
+            clock,
+            events,
+            Some(0x12345678),
+        );
+        for (kind, number) in [
+            ("inputCode", "4711"),
+            ("qr", "123e4567-e89b-12d3-a456-426614174000"),
+            ("card", "11:22:33:44"),
+        ] {
+            let body = serde_json::json!({
+                "identifier_owner": {"name": "A", "type": "owner"},
+                "identifier_type": kind, "identifier_number": number, "lock": "first",
+            });
+            store.call(Request::Create(body.to_string())).await.unwrap();
+        }
+        Rig {
+            gate,
+            store,
+            locks,
+            _dir: dir,
+        }
     }
 }

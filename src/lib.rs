@@ -11,6 +11,7 @@ pub mod clock;
 pub mod config;
 pub mod dbus;
 pub mod domain;
+pub mod door;
 pub mod events;
 pub mod gate;
 pub mod hardware;

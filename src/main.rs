@@ -167,6 +167,7 @@ fn run(config_path: &Path, bus_address: Option<String>) -> Result<(), Box<dyn st
             events.clone(),
             config.rules().master_card,
         );
+        start_door_inputs(&config, &locks, &gate)?;
         for (n, input) in config.input.into_iter().enumerate() {
             let input = input.into_inner();
             let kind = input.reader_kind().map_err(|(_, message)| message)?;
@@ -225,6 +226,48 @@ fn lock_specs(config: &Config) -> std::io::Result<Vec<LockSpec>> {
         });
     }
     Ok(specs)
+}
+
+/// Exit buttons and door contacts of the locks, on GPIO edge events.
+fn start_door_inputs(
+    config: &Config,
+    locks: &Locks,
+    gate: &latchd::gate::Gate,
+) -> std::io::Result<()> {
+    use latchd::hardware::gpio::watch_input;
+    for lock in &config.lock {
+        let lock = lock.get_ref();
+        let name = lock.name.get_ref().clone();
+        let active_low = lock.inputs_active_low;
+        if let Some(line) = &lock.exit_button {
+            let (tx, rx) = tokio::sync::mpsc::channel(16);
+            watch_input(line, active_low, &format!("latchd-exit-{name}"), tx).map_err(|e| {
+                std::io::Error::new(e.kind(), format!("lock {name:?} exit_button: {e}"))
+            })?;
+            tokio::spawn(latchd::door::exit_button(
+                name.clone(),
+                rx,
+                locks.clone(),
+                gate.clone(),
+            ));
+        }
+        if let Some(line) = &lock.door_contact {
+            let (tx, rx) = tokio::sync::mpsc::channel(16);
+            let open =
+                watch_input(line, active_low, &format!("latchd-door-{name}"), tx).map_err(|e| {
+                    std::io::Error::new(e.kind(), format!("lock {name:?} door_contact: {e}"))
+                })?;
+            let held_open = std::time::Duration::from_secs(lock.held_open_s);
+            tokio::spawn(latchd::door::door_contact(
+                name.clone(),
+                open,
+                rx,
+                held_open,
+                gate.clone(),
+            ));
+        }
+    }
+    Ok(())
 }
 
 async fn wait_for_stop() -> std::io::Result<()> {

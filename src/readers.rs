@@ -167,8 +167,9 @@ impl Reader {
                     log::warn!(source = self.source.as_str(), lockout_seconds = seconds; "keypad locked out after wrong codes");
                     gate.note(
                         self.source.clone(),
-                        IdentifierType::InputCode,
+                        Some(IdentifierType::InputCode),
                         "keypad locked out",
+                        Vec::new(),
                     );
                 }
             }
@@ -194,12 +195,22 @@ impl Reader {
             return match self.enrolment.master_card(now) {
                 EnrolmentEvent::Started => {
                     log::info!(source = self.source.as_str(); "enrolment started by the master card");
-                    gate.note(self.source.clone(), kind, "enrolment started");
+                    gate.note(
+                        self.source.clone(),
+                        Some(kind),
+                        "enrolment started",
+                        Vec::new(),
+                    );
                     ReaderEvent::EnrolmentStarted
                 }
                 _ => {
                     log::info!(source = self.source.as_str(); "enrolment ended by the master card");
-                    gate.note(self.source.clone(), kind, "enrolment ended");
+                    gate.note(
+                        self.source.clone(),
+                        Some(kind),
+                        "enrolment ended",
+                        Vec::new(),
+                    );
                     ReaderEvent::EnrolmentEnded
                 }
             };
@@ -226,7 +237,7 @@ impl Reader {
         match store.call(Request::Create(body.to_string())).await {
             Ok(crate::service::Answer::Uid(uid)) => {
                 log::info!(source = self.source.as_str(), identifier_uid = uid; "card enrolled");
-                gate.note(self.source.clone(), kind, "card enrolled");
+                gate.note(self.source.clone(), Some(kind), "card enrolled", Vec::new());
                 ReaderEvent::Enrolled { uid }
             }
             Ok(other) => ReaderEvent::EnrolFailed(format!("{other:?}")),
@@ -241,11 +252,8 @@ impl Reader {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::ClockWatch;
     use crate::domain::card_format::{Base, ByteOrder};
-    use crate::domain::identifier::Rules;
-    use crate::events::EventLog;
-    use crate::locks::{LockSpec, Locks, VirtualRelay};
+    use crate::gate::testing::{rig, Rig};
 
     /// Key codes for what the tests type (US layout, as readers send).
     fn keys_for(c: char) -> Vec<(u16, i32)> {
@@ -305,50 +313,6 @@ mod tests {
             out.push((42, 0));
         }
         out
-    }
-
-    struct Rig {
-        gate: Gate,
-        store: Handle,
-        _dir: tempfile::TempDir,
-    }
-
-    async fn rig() -> Rig {
-        let dir = tempfile::tempdir().unwrap();
-        let rules = Rules {
-            master_code: Some("1234".into()),
-            master_card: Some(0x12345678),
-            face_recognition: false,
-            face_dimensions: 128,
-        };
-        let (storage, registry) =
-            crate::storage::Storage::open(&dir.path().join("data"), rules).unwrap();
-        let (store, _owner) = crate::service::spawn(registry, storage).unwrap();
-        let locks = Locks::start(vec![LockSpec {
-            name: "first".into(),
-            open_time: Duration::from_secs(3),
-            relay: Box::new(VirtualRelay),
-        }])
-        .unwrap();
-        let events = EventLog::open(dir.path(), 100).unwrap();
-        let clock = ClockWatch::start(false);
-        let gate = Gate::new(store.clone(), locks, clock, events, Some(0x12345678));
-        for (kind, number) in [
-            ("inputCode", "4711"),
-            ("qr", "123e4567-e89b-12d3-a456-426614174000"),
-            ("card", "11:22:33:44"),
-        ] {
-            let body = serde_json::json!({
-                "identifier_owner": {"name": "A", "type": "owner"},
-                "identifier_type": kind, "identifier_number": number, "lock": "first",
-            });
-            store.call(Request::Create(body.to_string())).await.unwrap();
-        }
-        Rig {
-            gate,
-            store,
-            _dir: dir,
-        }
     }
 
     fn enrol() -> EnrolmentSettings {

@@ -56,3 +56,53 @@ impl Relay for GpioRelay {
             .map_err(io::Error::other)
     }
 }
+
+/// An input line (exit button, door contact) with edge events: a thread
+/// blocks on the kernel's edge events and hands `true` (active) or `false`
+/// to the async side. Returns the level at the time of the request.
+pub fn watch_input(
+    name: &str,
+    active_low: bool,
+    consumer: &str,
+    edges: tokio::sync::mpsc::Sender<bool>,
+) -> io::Result<bool> {
+    use gpiocdev::line::{Bias, EdgeDetection, EdgeKind};
+    let found = gpiocdev::find_named_line(name).ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("no GPIO line named {name:?}"),
+        )
+    })?;
+    let mut builder = gpiocdev::Request::builder();
+    builder
+        .with_found_line(&found)
+        .with_consumer(consumer)
+        .as_input()
+        .with_edge_detection(EdgeDetection::BothEdges)
+        .with_debounce_period(std::time::Duration::from_millis(10));
+    if active_low {
+        // A button or contact to ground, held up when open.
+        builder.as_active_low().with_bias(Bias::PullUp);
+    }
+    let request = builder.request().map_err(io::Error::other)?;
+    let offset = found.info.offset;
+    let level = request.value(offset).map_err(io::Error::other)? == Value::Active;
+    let label = name.to_string();
+    std::thread::Builder::new()
+        .name(format!("latchd-{consumer}"))
+        .spawn(move || loop {
+            match request.read_edge_event() {
+                Ok(event) => {
+                    let active = event.kind == EdgeKind::Rising;
+                    if edges.blocking_send(active).is_err() {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    log::error!(line = label.as_str(), error = e.to_string().as_str(); "GPIO input failed");
+                    return;
+                }
+            }
+        })?;
+    Ok(level)
+}
