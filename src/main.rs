@@ -144,6 +144,7 @@ fn run(config_path: &Path, bus_address: Option<String>) -> Result<(), Box<dyn st
         dir = config.storage.dir.display().to_string().as_str();
         "data loaded"
     );
+    log_board();
     let (store, owner) = service::spawn(registry, storage)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -226,6 +227,20 @@ fn lock_specs(config: &Config) -> std::io::Result<Vec<LockSpec>> {
         });
     }
     Ok(specs)
+}
+
+/// Which Raspberry Pi this is, when it is one (support requests start here).
+fn log_board() {
+    match rppal::system::DeviceInfo::new() {
+        Ok(info) => log::info!(
+            model = info.model().to_string().as_str(),
+            soc = info.soc().to_string().as_str();
+            "running on a Raspberry Pi"
+        ),
+        Err(_) => {
+            log::info!("not a Raspberry Pi (or not recognised); GPIO lines are found by name")
+        }
+    }
 }
 
 /// Exit buttons and door contacts of the locks, on GPIO edge events.
