@@ -129,10 +129,12 @@ fn read_snapshot(path: &Path, text: &str, registry: &mut Registry) -> Result<u64
         ));
     }
     for spanned in snapshot.identifier {
-        let line = line_of(text, spanned.span().start);
+        // The line is counted only for an error: counting it for every
+        // identifier would make loading quadratic in the snapshot's size.
+        let start = spanned.span().start;
         registry
             .load(Identifier::from(spanned.into_inner()))
-            .map_err(|e| LoadError::at(path, Some(line), e))?;
+            .map_err(|e| LoadError::at(path, Some(line_of(text, start)), e))?;
     }
     registry.set_next_uid(snapshot.next_uid);
     Ok(snapshot.last_seq)
