@@ -8,7 +8,7 @@ use crate::domain::identifier::{BodyError, IdentifierType};
 use crate::domain::registry::{Change, Registry};
 use crate::storage::Storage;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use tokio::sync::{mpsc, oneshot};
 
 /// A request to the database.
@@ -86,15 +86,48 @@ type Reply = oneshot::Sender<Result<Answer, ServiceError>>;
 #[derive(Clone)]
 pub struct Handle {
     tx: mpsc::Sender<(Request, Reply)>,
-    /// Credentials at the door: served before any management request.
+    /// Credentials at the door that take a pass: served before management.
     access_tx: mpsc::Sender<(Request, Reply)>,
     count: Arc<AtomicU32>,
+    /// What is on disk: readers and door decisions look here, never at the
+    /// owner's working copy, and never wait for the owner thread.
+    committed: Arc<RwLock<Registry>>,
 }
 
 impl Handle {
     pub async fn call(&self, request: Request) -> Result<Answer, ServiceError> {
         let tx = match request {
-            Request::Present { .. } => &self.access_tx,
+            Request::Get(uid) => {
+                let item = self.read().get(uid)?;
+                return Ok(Answer::Json(item.to_string()));
+            }
+            Request::List(query) => {
+                // Sorting a large page is real work: off the async threads.
+                let committed = self.committed.clone();
+                let page = tokio::task::spawn_blocking(move || {
+                    let query = crate::domain::list::Query::parse(&query)?;
+                    // Only the filtering holds the lock; the sort does not.
+                    let hits = read_lock(&committed).matching(&query);
+                    Ok::<_, BodyError>(query.page(hits).to_string())
+                })
+                .await
+                .map_err(|_| ServiceError::Stopped)??;
+                return Ok(Answer::Json(page));
+            }
+            Request::Present {
+                kind,
+                ref number,
+                clock,
+            } => {
+                let verdict = decide(&self.read(), kind, number, clock);
+                match verdict {
+                    // A pass to take: the owner decides again and persists it.
+                    Verdict::Granted {
+                        change: Some(_), ..
+                    } => &self.access_tx,
+                    other => return Ok(Answer::Verdict(other)),
+                }
+            }
             _ => &self.tx,
         };
         let (reply, answer) = oneshot::channel();
@@ -107,6 +140,27 @@ impl Handle {
     /// The number of identifiers, without a round trip to the owner thread.
     pub fn count(&self) -> u32 {
         self.count.load(Ordering::Acquire)
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Registry> {
+        read_lock(&self.committed)
+    }
+}
+
+/// A poisoned lock only means a panic elsewhere; the registry is still whole
+/// (changes are applied entry by entry), so reading on is right for a door.
+fn read_lock(lock: &RwLock<Registry>) -> std::sync::RwLockReadGuard<'_, Registry> {
+    lock.read().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Handle {
+    /// Makes a committed change visible to readers.
+    fn publish(committed: &RwLock<Registry>, changes: &[Change]) -> usize {
+        let mut registry = committed.write().unwrap_or_else(|e| e.into_inner());
+        for change in changes {
+            registry.apply(change);
+        }
+        registry.len()
     }
 }
 
@@ -122,15 +176,18 @@ pub fn spawn(
     let (tx, rx) = mpsc::channel(1024);
     let (access_tx, access_rx) = mpsc::channel(64);
     let count = Arc::new(AtomicU32::new(registry.len() as u32));
+    let committed = Arc::new(RwLock::new(registry.clone()));
     let handle = Handle {
         tx,
         access_tx,
         count: count.clone(),
+        committed: committed.clone(),
     };
     let owner = Owner {
         registry,
         storage,
         count,
+        committed,
     };
     let thread = std::thread::Builder::new()
         .name("latchd-store".into())
@@ -139,9 +196,12 @@ pub fn spawn(
 }
 
 struct Owner {
+    /// The working copy: mutations are planned and applied here first.
     registry: Registry,
     storage: Storage,
     count: Arc<AtomicU32>,
+    /// The copy readers see, updated once a batch is durable.
+    committed: Arc<RwLock<Registry>>,
 }
 
 /// A reply held back until the batch it belongs to is durable.
@@ -240,8 +300,10 @@ impl Owner {
                 failure = Some(e.to_string());
             }
         }
-        self.count
-            .store(self.registry.len() as u32, Ordering::Release);
+        if failure.is_none() && !changes.is_empty() {
+            let len = Handle::publish(&self.committed, &changes);
+            self.count.store(len as u32, Ordering::Release);
+        }
         for p in pending {
             // Reads in a failed batch may have seen undone state: they fail too.
             let result = match &failure {

@@ -95,7 +95,33 @@ impl Query {
         })
     }
 
-    pub fn sort(&self, items: &mut [&Arc<Identifier>]) {
+    /// Sorts `hits` and renders the requested page with its list options.
+    pub fn page(&self, mut hits: Vec<Arc<Identifier>>) -> Value {
+        self.sort(&mut hits);
+        let total = hits.len();
+        let start = (self.page_number - 1).saturating_mul(self.limit);
+        let items: Vec<Value> = hits
+            .iter()
+            .skip(start)
+            .take(self.limit)
+            .map(|i| i.to_item())
+            .collect();
+        json!({
+            "list_option": {
+                "pagination": {
+                    "total_items": total,
+                    "items_limit": self.limit,
+                    "total_pages": total.div_ceil(self.limit),
+                    "current_page": self.page_number,
+                },
+                "filter": self.filter.as_ref().map_or(json!({}), |f| f.to_json()),
+                "sort": {"field": self.sort_field, "asc": self.ascending},
+            },
+            "list_items": items,
+        })
+    }
+
+    pub fn sort(&self, items: &mut [Arc<Identifier>]) {
         let by_uid = |a: &Identifier, b: &Identifier| a.uid.cmp(&b.uid);
         let cmp: fn(&Identifier, &Identifier) -> Ordering = match self.sort_field {
             "identifier_type" => |a, b| a.body.kind.as_str().cmp(b.body.kind.as_str()),

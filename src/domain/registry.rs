@@ -6,7 +6,7 @@
 use super::identifier::{
     check_master, parse_body, parse_body_value, BodyError, Identifier, IdentifierType, Rules,
 };
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
@@ -278,34 +278,17 @@ impl Registry {
     /// One page of identifiers, as the panel's list endpoint answers.
     pub fn list(&self, query: &str) -> Result<Value, BodyError> {
         let q = super::list::Query::parse(query)?;
-        let mut hits: Vec<&Arc<Identifier>> = self
-            .items
+        Ok(q.page(self.matching(&q)))
+    }
+
+    /// The identifiers a query's filter lets through, unsorted: cheap enough
+    /// to take under a lock, leaving the sort for after it.
+    pub fn matching(&self, q: &super::list::Query) -> Vec<Arc<Identifier>> {
+        self.items
             .values()
             .filter(|item| q.filter.as_ref().is_none_or(|f| f.matches(item)))
-            .collect();
-        q.sort(&mut hits);
-        let total = hits.len();
-        let limit = q.limit;
-        let start = (q.page_number - 1).saturating_mul(limit);
-        let items: Vec<Value> = hits
-            .iter()
-            .skip(start)
-            .take(limit)
-            .map(|i| i.to_item())
-            .collect();
-        Ok(json!({
-            "list_option": {
-                "pagination": {
-                    "total_items": total,
-                    "items_limit": limit,
-                    "total_pages": total.div_ceil(limit),
-                    "current_page": q.page_number,
-                },
-                "filter": q.filter.as_ref().map_or(json!({}), |f| f.to_json()),
-                "sort": {"field": q.sort_field, "asc": q.ascending},
-            },
-            "list_items": items,
-        }))
+            .cloned()
+            .collect()
     }
 }
 
