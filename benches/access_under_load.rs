@@ -26,15 +26,6 @@ use std::time::{Duration, Instant};
 const STORED: usize = 100_000;
 const SAMPLES: usize = 300;
 
-#[zbus::proxy(
-    interface = "org.latchd.Panel1.Access",
-    default_service = "org.latchd.Panel1",
-    default_path = "/org/latchd/Panel1/Access"
-)]
-trait Access {
-    fn present(&self, r#type: &str, number: &str) -> zbus::Result<(bool, String)>;
-}
-
 fn import_body(from: usize, n: usize) -> String {
     let items: Vec<serde_json::Value> = (from..from + n)
         .map(|i| {

@@ -6,9 +6,9 @@ use crate::domain::identifier::{IdentifierType, LockChoice, Rules};
 use crate::domain::keypad::KeypadRules;
 use crate::domain::number;
 use crate::domain::typing::Typed;
+use crate::file_error::line_of;
 use crate::readers::{EnrolmentSettings, ReaderKind};
 use serde::Deserialize;
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use toml::Spanned;
@@ -254,39 +254,21 @@ fn default_open_time() -> Spanned<u64> {
 }
 
 /// A config error with its place.
-#[derive(Debug)]
-pub struct ConfigError {
-    pub path: PathBuf,
-    pub line: Option<usize>,
-    pub message: String,
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "{}:{}: {}", self.path.display(), line, self.message),
-            None => write!(f, "{}: {}", self.path.display(), self.message),
-        }
-    }
-}
-
-impl std::error::Error for ConfigError {}
+pub type ConfigError = crate::file_error::FileError;
 
 impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-            path: path.to_path_buf(),
-            line: None,
-            message: e.to_string(),
-        })?;
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::at(path, None, e))?;
         Self::parse(path, &text)
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
-        let at = |span: std::ops::Range<usize>, message: String| ConfigError {
-            path: path.to_path_buf(),
-            line: (span.end > 0).then(|| line_of(text, span.start)),
-            message,
+        let at = |span: std::ops::Range<usize>, message: String| {
+            ConfigError::at(
+                path,
+                (span.end > 0).then(|| line_of(text, span.start)),
+                message,
+            )
         };
         let config: Config = toml::from_str(text)
             .map_err(|e| at(e.span().unwrap_or(0..0), e.message().trim().to_string()))?;
@@ -412,14 +394,6 @@ impl Config {
             face_dimensions: *self.panel.face_dimensions.get_ref(),
         }
     }
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
 }
 
 /// `"ffff:0035"` as (vendor, product).

@@ -13,6 +13,7 @@ pub mod dbus;
 pub mod domain;
 pub mod door;
 pub mod events;
+pub mod file_error;
 pub mod gate;
 pub mod hardware;
 pub mod locks;

@@ -8,29 +8,6 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-#[zbus::proxy(
-    interface = "org.latchd.Panel1.Access",
-    default_service = "org.latchd.Panel1",
-    default_path = "/org/latchd/Panel1/Access"
-)]
-trait Access {
-    fn present(&self, r#type: &str, number: &str) -> zbus::Result<(bool, String)>;
-    fn list_events(&self, query: &str) -> zbus::Result<String>;
-    #[zbus(signal)]
-    fn access_event(&self, event: &str) -> zbus::Result<()>;
-}
-
-#[zbus::proxy(
-    interface = "org.latchd.Panel1.Locks",
-    default_service = "org.latchd.Panel1",
-    default_path = "/org/latchd/Panel1/Locks",
-    gen_blocking = false
-)]
-trait Locks {
-    #[zbus(property)]
-    fn states(&self) -> zbus::Result<HashMap<String, String>>;
-}
-
 const LOCKS: &str = "[[lock]]\nname = \"first\"\nopen_time_ms = 30000\n\n[[lock]]\nname = \"second\"\nopen_time_ms = 30000\n";
 
 fn now() -> i64 {

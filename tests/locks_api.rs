@@ -6,17 +6,6 @@ use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::time::Duration;
 
-#[zbus::proxy(
-    interface = "org.latchd.Panel1.Locks",
-    default_service = "org.latchd.Panel1",
-    default_path = "/org/latchd/Panel1/Locks"
-)]
-trait Locks {
-    fn open(&self, lock: &str) -> zbus::Result<()>;
-    #[zbus(property)]
-    fn states(&self) -> zbus::Result<HashMap<String, String>>;
-}
-
 fn state<'a>(states: &'a HashMap<String, String>, lock: &str) -> &'a str {
     states.get(lock).map(String::as_str).unwrap_or("missing")
 }

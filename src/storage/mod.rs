@@ -21,7 +21,7 @@ pub use record::Record;
 
 use crate::domain::identifier::{Identifier, Rules};
 use crate::domain::registry::{Change, Registry};
-use std::fmt;
+use crate::file_error::line_of;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -34,33 +34,7 @@ const SNAPSHOT_FORMAT: i64 = 1;
 const MIN_COMPACT_BYTES: u64 = 64 * 1024;
 
 /// Data that cannot be read, with where it is.
-#[derive(Debug)]
-pub struct LoadError {
-    pub path: PathBuf,
-    pub line: Option<usize>,
-    pub message: String,
-}
-
-impl fmt::Display for LoadError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "{}:{}: {}", self.path.display(), line, self.message),
-            None => write!(f, "{}: {}", self.path.display(), self.message),
-        }
-    }
-}
-
-impl std::error::Error for LoadError {}
-
-impl LoadError {
-    fn at(path: &Path, line: Option<usize>, message: impl fmt::Display) -> Self {
-        LoadError {
-            path: path.to_path_buf(),
-            line,
-            message: message.to_string(),
-        }
-    }
-}
+pub type LoadError = crate::file_error::FileError;
 
 /// What was read from the folder, before anything is written to it.
 pub struct Loaded {
@@ -138,14 +112,6 @@ fn read_snapshot(path: &Path, text: &str, registry: &mut Registry) -> Result<u64
     }
     registry.set_next_uid(snapshot.next_uid);
     Ok(snapshot.last_seq)
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
 }
 
 fn segment_name(first_seq: u64) -> String {

@@ -184,6 +184,29 @@ pub trait Identifiers {
     fn count(&self) -> zbus::Result<u32>;
 }
 
+#[zbus::proxy(
+    interface = "org.latchd.Panel1.Locks",
+    default_service = "org.latchd.Panel1",
+    default_path = "/org/latchd/Panel1/Locks"
+)]
+pub trait Locks {
+    fn open(&self, lock: &str) -> zbus::Result<()>;
+    #[zbus(property)]
+    fn states(&self) -> zbus::Result<std::collections::HashMap<String, String>>;
+}
+
+#[zbus::proxy(
+    interface = "org.latchd.Panel1.Access",
+    default_service = "org.latchd.Panel1",
+    default_path = "/org/latchd/Panel1/Access"
+)]
+pub trait Access {
+    fn present(&self, r#type: &str, number: &str) -> zbus::Result<(bool, String)>;
+    fn list_events(&self, query: &str) -> zbus::Result<String>;
+    #[zbus(signal)]
+    fn access_event(&self, event: &str) -> zbus::Result<()>;
+}
+
 /// The D-Bus error name and message of a failed call.
 pub fn error_of<T: std::fmt::Debug>(result: zbus::Result<T>) -> (String, String) {
     match result {
