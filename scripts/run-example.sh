@@ -9,7 +9,7 @@ cargo build --quiet
 state=target/example-bus
 mkdir -p "$state"
 rm -f "$state/socket"
-sed "s|@POLICY@|$PWD/dbus/org.latchd.Panel1.conf|; s|@SOCKET@|$PWD/$state/socket|" \
+sed "s|@POLICY@|$PWD/dbus/org.latchd.Panel1.conf|; s|@SOCKET@|$PWD/$state/socket|; s|@USER@|$(id -un)|" \
   tests/data/bus.conf.in > "$state/bus.conf"
 dbus-daemon --config-file="$state/bus.conf" --nofork 2>/dev/null &
 bus=$!

@@ -65,7 +65,10 @@ async fn grants_open_locks_and_events_carry_no_secrets() {
     assert_eq!(event["identifier_uid"], 1);
     assert_eq!(event["identifier_type"], "card");
     assert_eq!(event["locks"], serde_json::json!(["second"]));
-    assert_eq!(event["source"], "dbus:uid=0");
+    assert_eq!(
+        event["source"],
+        format!("dbus:uid={}", nix::unistd::getuid())
+    );
     assert!(event["time"].as_i64().unwrap() >= now() - 60);
     // Masked: only the last digits show.
     assert_eq!(event["identifier_number"], "*****4020");

@@ -9,6 +9,15 @@ use std::time::{Duration, Instant};
 pub const BIN: &str = env!("CARGO_BIN_EXE_latchd");
 pub const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
+/// The name of the user running the tests.
+pub fn current_user() -> String {
+    nix::unistd::User::from_uid(nix::unistd::getuid())
+        .ok()
+        .flatten()
+        .map(|u| u.name)
+        .unwrap_or_else(|| "root".into())
+}
+
 /// A private bus, configured like the system bus with latchd's policy.
 pub struct Bus {
     child: Child,
@@ -30,7 +39,8 @@ impl Bus {
             std::fs::read_to_string(Path::new(ROOT).join("tests/data/bus.conf.in")).unwrap();
         let conf = template
             .replace("@POLICY@", &format!("{ROOT}/dbus/org.latchd.Panel1.conf"))
-            .replace("@SOCKET@", socket.to_str().unwrap());
+            .replace("@SOCKET@", socket.to_str().unwrap())
+            .replace("@USER@", &current_user());
         let conf_path = dir.path().join("bus.conf");
         std::fs::write(&conf_path, conf).unwrap();
         let child = Command::new("dbus-daemon")
@@ -78,8 +88,20 @@ pub fn write_config(dir: &Path, data: &Path, extra: &str) -> PathBuf {
     } else {
         "[panel]\nmaster_code = \"1234\"\nmaster_card = \"12:34:56:78\"\n".to_string()
     };
+    // Not root: the test user's own group is the admin group, so the tests
+    // run for a developer too (the authorization tests need root).
+    let auth = if nix::unistd::getuid().is_root() || extra.contains("[auth]") {
+        String::new()
+    } else {
+        let group = nix::unistd::Group::from_gid(nix::unistd::getgid())
+            .ok()
+            .flatten()
+            .map(|g| g.name)
+            .unwrap_or_default();
+        format!("[auth]\nadmin_groups = [\"{group}\"]\n")
+    };
     let text = format!(
-        "[storage]\ndir = \"{}\"\n\n{panel}\n{extra}\n",
+        "[storage]\ndir = \"{}\"\n\n{panel}\n{auth}\n{extra}\n",
         data.display()
     );
     std::fs::write(&path, text).unwrap();
