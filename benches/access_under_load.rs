@@ -101,12 +101,18 @@ async fn main() {
     let config = latchd::config::Config::load(&config_path).unwrap();
     let (storage, registry) = latchd::storage::Storage::open(&data, config.rules()).unwrap();
     let (store, _owner) = latchd::service::spawn(registry, storage).unwrap();
-    let locks = latchd::locks::Locks::start(vec![latchd::locks::LockSpec {
-        name: "first".into(),
-        open_time: Duration::from_secs(1),
-        relay: Box::new(latchd::locks::VirtualRelay),
-    }])
-    .unwrap();
+    // The access path's own runtime thread, as in the daemon.
+    let access = latchd::AccessRuntime::start().unwrap();
+    let access_rt = access.handle.clone();
+    let locks = {
+        let _inside = access_rt.enter();
+        latchd::locks::Locks::start(vec![latchd::locks::LockSpec {
+            name: "first".into(),
+            open_time: Duration::from_secs(1),
+            relay: Box::new(latchd::locks::VirtualRelay),
+        }])
+        .unwrap()
+    };
     let events = latchd::events::EventLog::open(&data, 1000).unwrap();
     let clock = latchd::clock::ClockWatch::start(false);
     let gate = Gate::new(store.clone(), locks.clone(), clock, events, None);
@@ -123,7 +129,15 @@ async fn main() {
     // Let the compaction of the import finish before the idle figures.
     tokio::time::sleep(Duration::from_secs(3)).await;
     let access = AccessProxy::new(&conn).await.unwrap();
-    let idle_gate = sample_gate(&gate).await;
+    let on_access = |gate: Gate| {
+        let rt = access_rt.clone();
+        async move {
+            rt.spawn(async move { sample_gate(&gate).await })
+                .await
+                .unwrap()
+        }
+    };
+    let idle_gate = on_access(gate.clone()).await;
     let idle_dbus = sample_dbus(&access).await;
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -154,7 +168,7 @@ async fn main() {
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     let started = Instant::now();
-    let loaded_gate = sample_gate(&gate).await;
+    let loaded_gate = on_access(gate.clone()).await;
     let loaded_dbus = sample_dbus(&access).await;
     let storm_time = started.elapsed();
     stop.store(true, Ordering::Relaxed);

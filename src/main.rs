@@ -150,15 +150,25 @@ fn run(config_path: &Path, bus_address: Option<String>) -> Result<(), Box<dyn st
         .worker_threads(2)
         .enable_all()
         .build()?;
+    let access = latchd::AccessRuntime::start()?;
+    let on_access = access.handle.clone();
     runtime.block_on(async move {
+        // The relays, the clock watch and the door inputs live on the access
+        // path's own runtime.
         // Relays are set locked before the bus is even reached.
-        let locks = Locks::start(lock_specs(&config)?)?;
+        let locks = {
+            let _inside = on_access.enter();
+            Locks::start(lock_specs(&config)?)?
+        };
         let builder = match &bus_address {
             Some(addr) => zbus::connection::Builder::address(addr.as_str())?,
             None => zbus::connection::Builder::system()?,
         };
         let conn = builder.build().await?;
-        let clock = latchd::clock::ClockWatch::start(config.clock.require_sync);
+        let clock = {
+            let _inside = on_access.enter();
+            latchd::clock::ClockWatch::start(config.clock.require_sync)
+        };
         let events =
             latchd::events::EventLog::open(&config.storage.dir, *config.events.keep.get_ref())?;
         let gate = latchd::gate::Gate::new(
@@ -168,7 +178,10 @@ fn run(config_path: &Path, bus_address: Option<String>) -> Result<(), Box<dyn st
             events.clone(),
             config.rules().master_card,
         );
-        start_door_inputs(&config, &locks, &gate)?;
+        {
+            let _inside = on_access.enter();
+            start_door_inputs(&config, &locks, &gate)?;
+        }
         for (n, input) in config.input.into_iter().enumerate() {
             let input = input.into_inner();
             let kind = input.reader_kind().map_err(|(_, message)| message)?;
@@ -179,7 +192,7 @@ fn run(config_path: &Path, bus_address: Option<String>) -> Result<(), Box<dyn st
                 config.enrolment.settings(),
                 std::time::Duration::from_millis(input.debounce_ms),
             );
-            tokio::spawn(latchd::hardware::input::run(
+            on_access.spawn(latchd::hardware::input::run(
                 input,
                 reader,
                 gate.clone(),
@@ -198,6 +211,7 @@ fn run(config_path: &Path, bus_address: Option<String>) -> Result<(), Box<dyn st
         drop(conn);
         Ok::<(), Box<dyn std::error::Error>>(())
     })?;
+    access.stop();
     drop(runtime);
     let _ = owner.join();
     Ok(())
