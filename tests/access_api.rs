@@ -123,6 +123,17 @@ async fn grants_open_locks_and_events_carry_no_secrets() {
     assert_eq!(page["list_items"][2]["reason"], "granted");
     let log = std::fs::read_to_string(s.data.join("events.toml")).unwrap();
     assert!(!log.contains("1234") && !log.contains("287454020"), "{log}");
+    // The daemon's own log: every attempt, masked, no code.
+    let log = s.daemon.log();
+    assert!(
+        log.contains("access granted") && log.contains("identifier_number=*****4020"),
+        "{log}"
+    );
+    assert!(log.contains("reason=master code"), "{log}");
+    assert!(
+        !log.contains("1234") && !log.contains("287454020") && !log.contains("11:22:33:44"),
+        "{log}"
+    );
 }
 
 #[tokio::test]

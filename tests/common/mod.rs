@@ -115,15 +115,23 @@ pub struct Daemon {
 }
 
 impl Daemon {
-    /// Starts latchd and waits until it owns its name.
+    /// Starts latchd and waits until it owns its name. Its log (level info)
+    /// goes to `latchd.log` beside the config, for tests to read.
     pub fn start(bus: &Bus, config: &Path) -> Daemon {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(Self::log_path(config))
+            .unwrap();
         let child = Command::new(BIN)
             .arg("--config")
             .arg(config)
             .arg("--bus-address")
             .arg(&bus.address)
-            .env("LATCHD_LOG", "warn")
+            .env("LATCHD_LOG", "info")
+            .env_remove("JOURNAL_STREAM")
             .stdout(Stdio::null())
+            .stderr(log)
             .spawn()
             .unwrap();
         let mut daemon = Daemon {
@@ -138,7 +146,7 @@ impl Daemon {
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
-                panic!("latchd exited during start: {status}");
+                panic!("latchd exited during start: {status}\n{}", self.log());
             }
             let owned = Command::new("busctl")
                 .arg(format!("--address={}", bus.address))
@@ -154,6 +162,15 @@ impl Daemon {
             assert!(Instant::now() < deadline, "latchd did not take its name");
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    fn log_path(config: &Path) -> PathBuf {
+        config.with_file_name("latchd.log")
+    }
+
+    /// Everything latchd logged so far (from every start on this config).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(Self::log_path(&self.config)).unwrap_or_default()
     }
 
     /// SIGKILL: no chance to clean up, like a crash.
