@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# End-to-end in the kernel rig: the real latchd on the guest's private bus,
+# a gpio-sim line as the `first` relay and a uinput keypad. Run with
+#   scripts/kernel-rig.sh run tests/kernel/latchd-e2e.sh
+# (after `cargo build`). Prints PASS/FAIL lines; exits non-zero on a failure.
+set -uo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+bin=${LATCHD_BIN:-$repo/target/debug/latchd}
+tmp=$KERNEL_RIG_TMP/latchd-e2e
+rm -rf "$tmp" && mkdir -p "$tmp"
+value=$KERNEL_RIG_SIM_DIR/sim_gpio${KERNEL_RIG_LINE_GPIO17}/value
+bus=$KERNEL_RIG_DBUS_ADDRESS
+passed=0 failed=0
+check() { # name, then a command that must succeed
+  local name=$1; shift
+  if "$@"; then echo "PASS $name"; passed=$((passed + 1)); else echo "FAIL $name"; failed=$((failed + 1)); fi
+}
+# Waits up to $2 seconds for the relay line to read $1.
+wait_line() {
+  local want=$1 deadline=$((SECONDS + $2))
+  while [ "$(cat "$value")" != "$want" ]; do
+    [ $SECONDS -ge $deadline ] && return 1
+    sleep 0.01
+  done
+}
+# The line must stay $1 for $2 seconds.
+stays() {
+  local until=$((SECONDS + $2))
+  while [ $SECONDS -lt $until ]; do
+    [ "$(cat "$value")" = "$1" ] || return 1
+    sleep 0.02
+  done
+}
+
+cat > "$tmp/latchd.toml" <<CONF
+[storage]
+dir = "$tmp/data"
+
+[clock]
+require_sync = false
+
+[[lock]]
+name = "first"
+line = "GPIO17"
+open_time_ms = 1000
+
+[[input]]
+kind = "keypad"
+name = "latchd e2e keypad"
+CONF
+
+mkfifo "$tmp/keys"
+python3 "$repo/tests/kernel/uinput_type.py" "latchd e2e keypad" < "$tmp/keys" > "$tmp/keypad.log" 2>&1 &
+exec 3> "$tmp/keys"
+start_latchd() {
+  "$bin" --config "$tmp/latchd.toml" --bus-address "$bus" >> "$tmp/latchd.log" 2>&1 &
+  latchd=$!
+  for _ in $(seq 200); do
+    busctl --address="$bus" status org.latchd.Panel1 > /dev/null 2>&1 && break
+    sleep 0.05
+  done
+  # The keypad is found by name and grabbed within a rescan.
+  for _ in $(seq 100); do
+    grep -q "input device connected" "$tmp/latchd.log" && break
+    sleep 0.05
+  done
+}
+start_latchd
+check "relay line requested locked" test "$(cat "$value")" = 0
+check "keypad found and grabbed" grep -q "input device connected and grabbed" "$tmp/latchd.log"
+busctl --address="$bus" call org.latchd.Panel1 /org/latchd/Panel1/Identifiers org.latchd.Panel1.Identifiers \
+  Create s '{"identifier_owner":{"name":"Alice","type":"owner"},"identifier_type":"inputCode","identifier_number":"4711","lock":"first"}' > /dev/null
+
+echo 4711 >&3
+check "valid code opens: line high" wait_line 1 5
+opened=$EPOCHREALTIME
+check "closes after the open time" wait_line 0 5
+closed=$EPOCHREALTIME
+# open_time_ms is 1000; the guest is emulated, so allow it some slack.
+open_ms=$(awk -v a="$opened" -v b="$closed" 'BEGIN { printf "%d", (b - a) * 1000 }')
+echo "open for $open_ms ms"
+check "open for the open time (800 to 1600 ms)" test "$open_ms" -ge 800 -a "$open_ms" -le 1600
+
+echo 9999 >&3
+check "wrong code keeps the line low" stays 0 2
+
+echo 4711 >&3
+check "open again" wait_line 1 5
+kill -TERM "$latchd"
+wait "$latchd"; status=$?
+check "SIGTERM while open: exit 0" test "$status" = 0
+check "SIGTERM while open: line low" test "$(cat "$value")" = 0
+
+exec 3>&-
+echo "--- latchd log"; cat "$tmp/latchd.log"
+echo "latchd e2e: $passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""A uinput keypad for the end-to-end tests: creates a keyboard named NAME
+(vendor:product ffff:0035) and types each line read from standard input
+(digits, then Enter), until standard input closes. Standard library only."""
+import fcntl
+import os
+import struct
+import sys
+import time
+
+EV_SYN, EV_KEY, SYN_REPORT = 0x00, 0x01, 0
+KEY_ENTER = 28
+DIGITS = {str((i + 1) % 10): 2 + i for i in range(10)}  # KEY_1..KEY_0 are 2..11
+
+
+def _ioc(direction, typ, nr, size):
+    return (direction << 30) | (size << 16) | (ord(typ) << 8) | nr
+
+
+UI_DEV_CREATE = _ioc(0, "U", 1, 0)
+UI_DEV_DESTROY = _ioc(0, "U", 2, 0)
+SETUP_FMT = "HHHH80sI"
+UI_DEV_SETUP = _ioc(1, "U", 3, struct.calcsize(SETUP_FMT))
+UI_SET_EVBIT = _ioc(1, "U", 100, 4)
+UI_SET_KEYBIT = _ioc(1, "U", 101, 4)
+EVENT_FMT = "llHHi"
+
+
+def emit(fd, typ, code, value):
+    os.write(fd, struct.pack(EVENT_FMT, 0, 0, typ, code, value))
+
+
+def press(fd, code):
+    for value in (1, 0):
+        emit(fd, EV_KEY, code, value)
+        emit(fd, EV_SYN, SYN_REPORT, 0)
+        time.sleep(0.01)
+
+
+def main():
+    name = sys.argv[1]
+    ui = os.open("/dev/uinput", os.O_WRONLY | os.O_NONBLOCK)
+    fcntl.ioctl(ui, UI_SET_EVBIT, EV_KEY)
+    for code in list(DIGITS.values()) + [KEY_ENTER]:
+        fcntl.ioctl(ui, UI_SET_KEYBIT, code)
+    fcntl.ioctl(ui, UI_DEV_SETUP, struct.pack(SETUP_FMT, 0x03, 0xFFFF, 0x0035, 1, name.encode(), 0))
+    fcntl.ioctl(ui, UI_DEV_CREATE)
+    print("keypad ready", flush=True)
+    try:
+        for line in sys.stdin:
+            for ch in line.strip():
+                press(ui, DIGITS[ch])
+            press(ui, KEY_ENTER)
+            print(f"typed {len(line.strip())} digits and Enter", flush=True)
+    finally:
+        fcntl.ioctl(ui, UI_DEV_DESTROY)
+        os.close(ui)
+
+
+if __name__ == "__main__":
+    main()
