@@ -50,6 +50,9 @@ pub enum ReaderEvent {
 
 pub struct Reader {
     pub source: String,
+    /// The kernel's timestamp of the key event being handled, when the
+    /// device layer knows it: a grant logs the time from it to the relay.
+    pub event_time: Option<std::time::SystemTime>,
     kind: ReaderKind,
     typist: Typist,
     line: Line,
@@ -73,6 +76,7 @@ impl Reader {
         };
         Reader {
             source,
+            event_time: None,
             kind,
             typist: Typist::default(),
             line: Line::new(512),
@@ -142,10 +146,18 @@ impl Reader {
 
     async fn present(&self, kind: IdentifierType, number: String, gate: &Gate) -> ReaderEvent {
         match gate.present(self.source.clone(), kind, number).await {
-            Ok(outcome) => ReaderEvent::Presented {
-                granted: outcome.granted,
-                reason: outcome.reason,
-            },
+            Ok(outcome) => {
+                if let (true, Some(at)) = (outcome.granted, self.event_time) {
+                    // The relays are driven before the gate answers.
+                    if let Ok(took) = at.elapsed() {
+                        log::info!(source = self.source.as_str(), latency_us = took.as_micros() as u64; "relay driven after the key event");
+                    }
+                }
+                ReaderEvent::Presented {
+                    granted: outcome.granted,
+                    reason: outcome.reason,
+                }
+            }
             Err(e) => {
                 log::error!(source = self.source.as_str(), error = e.to_string().as_str(); "could not decide a credential");
                 ReaderEvent::Presented {

@@ -65,6 +65,7 @@ pub async fn run(config: InputConfig, mut reader: Reader, gate: Gate, store: Han
         loop {
             match events.next_event().await {
                 Ok(event) if event.event_type() == EventType::KEY => {
+                    reader.event_time = Some(event.timestamp());
                     reader
                         .key(event.code(), event.value(), Instant::now(), &gate, &store)
                         .await;
