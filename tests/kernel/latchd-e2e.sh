@@ -9,6 +9,8 @@ bin=${LATCHD_BIN:-$repo/target/debug/latchd}
 tmp=$KERNEL_RIG_TMP/latchd-e2e
 rm -rf "$tmp" && mkdir -p "$tmp"
 value=$KERNEL_RIG_SIM_DIR/sim_gpio${KERNEL_RIG_LINE_GPIO17}/value
+second=$KERNEL_RIG_SIM_DIR/sim_gpio${KERNEL_RIG_LINE_GPIO27}/value
+exit_pull=$KERNEL_RIG_SIM_DIR/sim_gpio${KERNEL_RIG_LINE_EXIT1}/pull
 bus=$KERNEL_RIG_DBUS_ADDRESS
 passed=0 failed=0
 check() { # name, then a command that must succeed
@@ -43,25 +45,49 @@ require_sync = false
 name = "first"
 line = "GPIO17"
 open_time_ms = 3000
+exit_button = "EXIT1"
+
+[[lock]]
+name = "second"
+line = "GPIO27"
+open_time_ms = 1000
 
 [[input]]
 kind = "keypad"
 name = "latchd e2e keypad"
-CONF
 
-mkfifo "$tmp/keys"
+[[input]]
+kind = "card_reader"
+name = "latchd e2e card reader"
+format = "hex"
+byte_order = "lsb_first"
+bits = 32
+
+[[input]]
+kind = "qr_scanner"
+name = "latchd e2e qr scanner"
+CONF
+# The exit button is wired to ground with a pull-up: released = pulled up.
+echo pull-up > "$exit_pull"
+
+# Each device reads what to type from a FIFO; unplugging is closing it. The
+# FIFOs' write ends are opened only after every process is started, so no
+# other process holds one open.
+mkfifo "$tmp/keys" "$tmp/card" "$tmp/qr"
 python3 "$repo/tests/kernel/uinput_type.py" "latchd e2e keypad" < "$tmp/keys" > "$tmp/keypad.log" 2>&1 &
-exec 3> "$tmp/keys"
+python3 "$repo/tests/kernel/uinput_type.py" "latchd e2e card reader" < "$tmp/card" > "$tmp/card.log" 2>&1 &
+python3 "$repo/tests/kernel/uinput_type.py" "latchd e2e qr scanner" < "$tmp/qr" > "$tmp/qr.log" 2>&1 &
 start_latchd() {
   "$bin" --config "$tmp/latchd.toml" --bus-address "$bus" >> "$tmp/latchd.log" 2>&1 &
   latchd=$!
+  exec 3> "$tmp/keys" 5> "$tmp/card" 6> "$tmp/qr"
   for _ in $(seq 200); do
     busctl --address="$bus" status org.latchd.Panel1 > /dev/null 2>&1 && break
     sleep 0.05
   done
-  # The keypad is found by name and grabbed within a rescan.
-  for _ in $(seq 100); do
-    grep -q "input device connected" "$tmp/latchd.log" && break
+  # The three readers are found by name and grabbed within a rescan.
+  for _ in $(seq 200); do
+    [ "$(grep -c "input device connected" "$tmp/latchd.log")" -ge 3 ] && break
     sleep 0.05
   done
 }
@@ -88,6 +114,43 @@ check "seen open no longer than the open time (3000 ms + 300 ms polling)" test "
 echo 9999 >&3
 check "wrong code keeps the line low" stays 0 2
 
+# A card reader that sends the least significant byte first opens `all`.
+busctl --address="$bus" call org.latchd.Panel1 /org/latchd/Panel1/Identifiers org.latchd.Panel1.Identifiers \
+  Create s '{"identifier_owner":{"name":"Bob","type":"owner"},"identifier_type":"card","identifier_number":"11:22:33:44","lock":"all"}' > /dev/null
+echo 44332211 >&5
+check "card reader opens all: first" wait_line 1 5
+check "card reader opens all: second" test "$(cat "$second")" = 1
+check "first closes again" wait_line 0 6
+
+# A QR scanner types the UUID, shift and all.
+busctl --address="$bus" call org.latchd.Panel1 /org/latchd/Panel1/Identifiers org.latchd.Panel1.Identifiers \
+  Create s '{"identifier_owner":{"name":"Guest","type":"guest"},"identifier_type":"qr","identifier_number":"123e4567-e89b-12d3-a456-426614174000","lock":"first"}' > /dev/null
+echo 123E4567-E89B-12d3-a456-426614174000 >&6
+check "QR scanner opens first" wait_line 1 5
+check "first closes again" wait_line 0 6
+
+# The exit button: pressed pulls the line to ground.
+echo pull-down > "$exit_pull"
+check "exit button opens first" wait_line 1 5
+echo pull-up > "$exit_pull"
+check "first closes again" wait_line 0 6
+
+# The keypad unplugged and plugged back in: latchd picks it up again.
+exec 3>&-
+sleep 1.5
+check "unplug noticed" grep -q "input device gone" "$tmp/latchd.log"
+before=$(grep -c "input device connected" "$tmp/latchd.log")
+mkfifo "$tmp/keys-again"
+python3 "$repo/tests/kernel/uinput_type.py" "latchd e2e keypad" < "$tmp/keys-again" > "$tmp/keypad2.log" 2>&1 5>&- 6>&- &
+exec 3> "$tmp/keys-again"
+for _ in $(seq 100); do
+  [ "$(grep -c "input device connected" "$tmp/latchd.log")" -gt "$before" ] && break
+  sleep 0.05
+done
+echo 4711 >&3
+check "replugged keypad opens first" wait_line 1 5
+check "first closes again" wait_line 0 6
+
 echo 4711 >&3
 check "open again" wait_line 1 5
 kill -TERM "$latchd"
@@ -95,7 +158,7 @@ wait "$latchd"; status=$?
 check "SIGTERM while open: exit 0" test "$status" = 0
 check "SIGTERM while open: line low" test "$(cat "$value")" = 0
 
-exec 3>&-
+exec 3>&- 5>&- 6>&-
 echo "--- latchd log"; cat "$tmp/latchd.log"
 echo "latchd e2e: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""A uinput keypad for the end-to-end tests: creates a keyboard named NAME
-(vendor:product ffff:0035) and types each line read from standard input
-(digits, then Enter), until standard input closes. Standard library only."""
+"""A uinput keyboard for the end-to-end tests, playing a keypad, a card
+reader or a QR scanner: creates a keyboard named NAME (vendor:product
+ffff:0035) and types each line read from standard input (digits, letters,
+`-`, upper case with shift), then Enter, until standard input closes.
+Standard library only."""
 import fcntl
 import os
 import struct
@@ -9,8 +11,12 @@ import sys
 import time
 
 EV_SYN, EV_KEY, SYN_REPORT = 0x00, 0x01, 0
-KEY_ENTER = 28
+KEY_ENTER, KEY_LEFTSHIFT = 28, 42
 DIGITS = {str((i + 1) % 10): 2 + i for i in range(10)}  # KEY_1..KEY_0 are 2..11
+LETTERS = dict(zip("qwertyuiop", range(16, 26)))
+LETTERS.update(zip("asdfghjkl", range(30, 39)))
+LETTERS.update(zip("zxcvbnm", range(44, 51)))
+KEYS = {**DIGITS, **LETTERS, "-": 12}
 
 
 def _ioc(direction, typ, nr, size):
@@ -41,7 +47,7 @@ def main():
     name = sys.argv[1]
     ui = os.open("/dev/uinput", os.O_WRONLY | os.O_NONBLOCK)
     fcntl.ioctl(ui, UI_SET_EVBIT, EV_KEY)
-    for code in list(DIGITS.values()) + [KEY_ENTER]:
+    for code in list(KEYS.values()) + [KEY_ENTER, KEY_LEFTSHIFT]:
         fcntl.ioctl(ui, UI_SET_KEYBIT, code)
     fcntl.ioctl(ui, UI_DEV_SETUP, struct.pack(SETUP_FMT, 0x03, 0xFFFF, 0x0035, 1, name.encode(), 0))
     fcntl.ioctl(ui, UI_DEV_CREATE)
@@ -49,9 +55,13 @@ def main():
     try:
         for line in sys.stdin:
             for ch in line.strip():
-                press(ui, DIGITS[ch])
+                if ch.isupper():
+                    emit(ui, EV_KEY, KEY_LEFTSHIFT, 1)
+                press(ui, KEYS[ch.lower()])
+                if ch.isupper():
+                    emit(ui, EV_KEY, KEY_LEFTSHIFT, 0)
             press(ui, KEY_ENTER)
-            print(f"typed {len(line.strip())} digits and Enter", flush=True)
+            print(f"typed {len(line.strip())} keys and Enter", flush=True)
     finally:
         fcntl.ioctl(ui, UI_DEV_DESTROY)
         os.close(ui)
