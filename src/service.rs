@@ -15,12 +15,10 @@ use tokio::sync::{mpsc, oneshot};
 #[derive(Debug)]
 pub enum Request {
     Create(String),
-    Get(u32),
     Update(u32, String),
     Delete(u32),
     DeleteMany(String),
     Import(String),
-    List(String),
     ResetPasses(u32),
     /// A credential at the door: decide, and take a pass when one is due.
     Present {
@@ -35,12 +33,10 @@ impl Request {
     pub fn name(&self) -> &'static str {
         match self {
             Request::Create(_) => "Create",
-            Request::Get(_) => "Get",
             Request::Update(..) => "Update",
             Request::Delete(_) => "Delete",
             Request::DeleteMany(_) => "DeleteMany",
             Request::Import(_) => "Import",
-            Request::List(_) => "List",
             Request::ResetPasses(_) => "ResetPasses",
             Request::Present { .. } => "Present",
         }
@@ -49,10 +45,9 @@ impl Request {
     /// The identifier uid the request names, if one.
     pub fn uid(&self) -> Option<u32> {
         match self {
-            Request::Get(uid)
-            | Request::Update(uid, _)
-            | Request::Delete(uid)
-            | Request::ResetPasses(uid) => Some(*uid),
+            Request::Update(uid, _) | Request::Delete(uid) | Request::ResetPasses(uid) => {
+                Some(*uid)
+            }
             _ => None,
         }
     }
@@ -64,7 +59,6 @@ pub enum Answer {
     Done,
     Uid(u32),
     Uids(Vec<u32>),
-    Json(String),
     /// The verdict of a Present, its pass already durable.
     Verdict(Verdict),
 }
@@ -95,25 +89,29 @@ pub struct Handle {
 }
 
 impl Handle {
+    /// An identifier as its JSON item, from the committed copy.
+    pub fn get(&self, uid: u32) -> Result<String, ServiceError> {
+        Ok(self.read().get(uid)?.to_string())
+    }
+
+    /// A page of identifiers, from the committed copy.
+    pub async fn list(&self, query: String) -> Result<String, ServiceError> {
+        // Sorting a large page is real work: off the async threads.
+        let committed = self.committed.clone();
+        tokio::task::spawn_blocking(move || {
+            let query = crate::domain::list::Query::parse(&query)?;
+            // Only the filtering holds the lock; the sort does not.
+            let hits = read_lock(&committed).matching(&query);
+            Ok(query.page(hits).to_string())
+        })
+        .await
+        .map_err(|_| ServiceError::Stopped)?
+    }
+
+    /// A mutation, or a door decision (which reaches the owner thread only
+    /// when it takes a pass).
     pub async fn call(&self, request: Request) -> Result<Answer, ServiceError> {
         let tx = match request {
-            Request::Get(uid) => {
-                let item = self.read().get(uid)?;
-                return Ok(Answer::Json(item.to_string()));
-            }
-            Request::List(query) => {
-                // Sorting a large page is real work: off the async threads.
-                let committed = self.committed.clone();
-                let page = tokio::task::spawn_blocking(move || {
-                    let query = crate::domain::list::Query::parse(&query)?;
-                    // Only the filtering holds the lock; the sort does not.
-                    let hits = read_lock(&committed).matching(&query);
-                    Ok::<_, BodyError>(query.page(hits).to_string())
-                })
-                .await
-                .map_err(|_| ServiceError::Stopped)??;
-                return Ok(Answer::Json(page));
-            }
             Request::Present {
                 kind,
                 ref number,
@@ -153,15 +151,13 @@ fn read_lock(lock: &RwLock<Registry>) -> std::sync::RwLockReadGuard<'_, Registry
     lock.read().unwrap_or_else(|e| e.into_inner())
 }
 
-impl Handle {
-    /// Makes a committed change visible to readers.
-    fn publish(committed: &RwLock<Registry>, changes: &[Change]) -> usize {
-        let mut registry = committed.write().unwrap_or_else(|e| e.into_inner());
-        for change in changes {
-            registry.apply(change);
-        }
-        registry.len()
+/// Makes committed changes visible to readers; returns the new count.
+fn publish(committed: &RwLock<Registry>, changes: &[Change]) -> usize {
+    let mut registry = committed.write().unwrap_or_else(|e| e.into_inner());
+    for change in changes {
+        registry.apply(change);
     }
+    registry.len()
 }
 
 /// Mutations taken in one group commit, at most.
@@ -301,7 +297,7 @@ impl Owner {
             }
         }
         if failure.is_none() && !changes.is_empty() {
-            let len = Handle::publish(&self.committed, &changes);
+            let len = publish(&self.committed, &changes);
             self.count.store(len as u32, Ordering::Release);
         }
         for p in pending {
@@ -327,7 +323,6 @@ impl Owner {
                 let (uid, change) = r.create(&body)?;
                 (Answer::Uid(uid), Some(change))
             }
-            Request::Get(uid) => (Answer::Json(r.get(uid)?.to_string()), None),
             Request::Update(uid, body) => (Answer::Done, Some(r.update(uid, &body)?)),
             Request::Delete(uid) => (Answer::Done, Some(r.delete(uid)?)),
             Request::DeleteMany(body) => (Answer::Done, Some(r.delete_many(&body)?)),
@@ -335,7 +330,6 @@ impl Owner {
                 let (uids, change) = r.import(&body)?;
                 (Answer::Uids(uids), Some(change))
             }
-            Request::List(query) => (Answer::Json(r.list(&query)?.to_string()), None),
             Request::ResetPasses(uid) => (Answer::Done, Some(r.reset_passes(uid)?)),
             Request::Present {
                 kind,

@@ -289,17 +289,6 @@ fn start_as(user: &str, bus: &Bus, dir: &Path) -> Sandboxed {
     Sandboxed(child)
 }
 
-fn name_owned(bus: &Bus) -> bool {
-    Command::new("busctl")
-        .arg(format!("--address={}", bus.address))
-        .args(["status", "org.latchd.Panel1"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false)
-}
-
 /// Creates the unit's user with the repository's sysusers file, as the
 /// package would. False (after saying why) when that cannot be done here.
 fn ensure_latchd_user() -> bool {

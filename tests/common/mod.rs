@@ -108,6 +108,18 @@ pub fn write_config(dir: &Path, data: &Path, extra: &str) -> PathBuf {
     path
 }
 
+/// Whether someone owns org.latchd.Panel1 on `bus`.
+pub fn name_owned(bus: &Bus) -> bool {
+    Command::new("busctl")
+        .arg(format!("--address={}", bus.address))
+        .args(["status", "org.latchd.Panel1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
 /// A running latchd.
 pub struct Daemon {
     pub child: Child,
@@ -148,15 +160,7 @@ impl Daemon {
             if let Some(status) = self.child.try_wait().unwrap() {
                 panic!("latchd exited during start: {status}\n{}", self.log());
             }
-            let owned = Command::new("busctl")
-                .arg(format!("--address={}", bus.address))
-                .args(["status", "org.latchd.Panel1"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .map(|s| s.success())
-                .unwrap_or(false);
-            if owned {
+            if name_owned(bus) {
                 return;
             }
             assert!(Instant::now() < deadline, "latchd did not take its name");
