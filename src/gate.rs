@@ -30,6 +30,8 @@ pub struct Outcome {
     pub reason: &'static str,
     pub uid: Option<u32>,
     pub locks: Vec<String>,
+    /// When the relays had been driven (before the attempt was recorded).
+    pub opened_at: Option<std::time::SystemTime>,
 }
 
 impl Gate {
@@ -123,9 +125,12 @@ impl Gate {
             ),
             Verdict::Denied { reason, uid } => (uid, false, reason.as_str(), None),
         };
-        let locks = match choice {
-            Some(choice) => self.locks.open(choice).await,
-            None => Vec::new(),
+        let (locks, opened_at) = match choice {
+            Some(choice) => {
+                let locks = self.locks.open(choice).await;
+                (locks, Some(std::time::SystemTime::now()))
+            }
+            None => (Vec::new(), None),
         };
         let attempt = Attempt {
             source,
@@ -146,6 +151,7 @@ impl Gate {
             reason,
             uid,
             locks: attempt.locks,
+            opened_at,
         })
     }
 }

@@ -147,9 +147,8 @@ impl Reader {
     async fn present(&self, kind: IdentifierType, number: String, gate: &Gate) -> ReaderEvent {
         match gate.present(self.source.clone(), kind, number).await {
             Ok(outcome) => {
-                if let (true, Some(at)) = (outcome.granted, self.event_time) {
-                    // The relays are driven before the gate answers.
-                    if let Ok(took) = at.elapsed() {
+                if let (Some(at), Some(opened)) = (self.event_time, outcome.opened_at) {
+                    if let Ok(took) = opened.duration_since(at) {
                         log::info!(source = self.source.as_str(), latency_us = took.as_micros() as u64; "relay driven after the key event");
                     }
                 }
