@@ -5,6 +5,20 @@ mod common;
 use common::*;
 use std::process::Command;
 
+/// Starts latchd on `config` and `bus_address`, which must refuse to start;
+/// returns what it said.
+fn refused_start(config: &std::path::Path, bus_address: &str) -> String {
+    let out = Command::new(BIN)
+        .arg("--config")
+        .arg(config)
+        .arg("--bus-address")
+        .arg(bus_address)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "latchd started");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 fn check(config: &std::path::Path) -> (bool, String, String) {
     let out = Command::new(BIN)
         .arg("--check-config")
@@ -111,15 +125,7 @@ async fn corrupt_journal_refuses_start_and_is_left_alone() {
         "{stderr}"
     );
     // The daemon refuses to start too, and writes nothing.
-    let out = Command::new(BIN)
-        .arg("--config")
-        .arg(&s.daemon.config)
-        .arg("--bus-address")
-        .arg(&s.bus.address)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = refused_start(&s.daemon.config, &s.bus.address);
     assert!(
         stderr.contains(&format!("{}:1:", path.display())),
         "{stderr}"
@@ -183,15 +189,7 @@ async fn torn_last_line_is_dropped_at_start() {
 #[tokio::test]
 async fn second_daemon_on_the_same_data_is_refused() {
     let s = Setup::start("").await;
-    let out = Command::new(BIN)
-        .arg("--config")
-        .arg(&s.daemon.config)
-        .arg("--bus-address")
-        .arg(&s.bus.address)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = refused_start(&s.daemon.config, &s.bus.address);
     assert!(
         stderr.contains("another latchd is using this data folder"),
         "{stderr}"
@@ -207,15 +205,7 @@ async fn a_lock_whose_line_is_missing_stops_the_start() {
         &dir.path().join("data"),
         "[[lock]]\nname = \"first\"\nline = \"NO_SUCH_LINE\"\n",
     );
-    let out = Command::new(BIN)
-        .arg("--config")
-        .arg(&config)
-        .arg("--bus-address")
-        .arg(&bus.address)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = refused_start(&config, &bus.address);
     assert!(
         stderr.contains("lock \"first\": no GPIO line named \"NO_SUCH_LINE\""),
         "{stderr}"
