@@ -354,7 +354,7 @@ impl Client {
                     self.model = apply(&self.model, &op, uids.as_deref());
                     self.acked += 1;
                 }
-                Ok(Err(zbus::Error::MethodError(name, msg, _))) if name.as_str() == BAD_REQUEST => {
+                Ok(Err(latchd::dbus::Error::BadRequest(msg))) => {
                     panic!(
                         "client {}: {} was refused ({msg:?}), so the model of acknowledged state is wrong: {op:?}",
                         self.id,
@@ -373,7 +373,10 @@ impl Client {
 }
 
 /// Makes the call; Some(uids) for Create and Import.
-async fn execute(ids: &IdentifiersProxy<'_>, op: &Op) -> zbus::Result<Option<Vec<u32>>> {
+async fn execute(
+    ids: &IdentifiersProxy<'_>,
+    op: &Op,
+) -> Result<Option<Vec<u32>>, latchd::dbus::Error> {
     Ok(match op {
         Op::Create { body } => Some(vec![ids.create(&body.to_string()).await?]),
         Op::Update { uid, body, .. } => {

@@ -62,7 +62,7 @@ fn face(values: &[f32]) -> String {
 
 /// Asserts a `BadRequest` with exactly `message`.
 #[track_caller]
-fn bad<T: std::fmt::Debug>(result: zbus::Result<T>, message: &str, what: &str) {
+fn bad<T: std::fmt::Debug>(result: Result<T, latchd::dbus::Error>, message: &str, what: &str) {
     let (name, got) = error_of(result);
     assert_eq!(name, BAD_REQUEST, "{what}");
     assert_eq!(got, message, "{what}");

@@ -14,19 +14,27 @@ use zbus::object_server::SignalEmitter;
 
 pub const PATH: &str = "/org/latchd/Panel1/Access";
 
-pub struct Access {
+pub struct AccessObject {
     pub gate: Gate,
     pub auth: Arc<Authorizer>,
 }
 
-#[interface(name = "org.latchd.Panel1.Access")]
-impl Access {
+#[interface(
+    name = "org.latchd.Panel1.Access",
+    proxy(
+        default_service = "org.latchd.Panel1",
+        default_path = "/org/latchd/Panel1/Access",
+        async_name = "AccessProxy",
+        gen_blocking = false
+    )
+)]
+impl AccessObject {
     /// Decides a credential and opens the identifier's locks when granted.
     #[zbus(out_args("granted", "reason"))]
     async fn present(
         &self,
-        r#type: String,
-        number: String,
+        r#type: &str,
+        number: &str,
         #[zbus(header)] hdr: Header<'_>,
     ) -> Result<(bool, String), Error> {
         let caller = self.auth.check(&hdr, Need::Feed).await?;
@@ -34,7 +42,7 @@ impl Access {
             .ok_or_else(|| Error::BadRequest("Wrong identifier type".into()))?;
         let outcome = self
             .gate
-            .present(format!("dbus:uid={caller}"), kind, number)
+            .present(format!("dbus:uid={caller}"), kind, number.to_string())
             .await?;
         Ok((outcome.granted, outcome.reason.to_string()))
     }
@@ -43,12 +51,12 @@ impl Access {
     #[zbus(out_args("page"))]
     async fn list_events(
         &self,
-        query: String,
+        query: &str,
         #[zbus(header)] hdr: Header<'_>,
     ) -> Result<String, Error> {
         self.auth.check(&hdr, Need::Read).await?;
         let (limit, page) =
-            page_query(&query).ok_or_else(|| Error::BadRequest("Wrong JSON body".into()))?;
+            page_query(query).ok_or_else(|| Error::BadRequest("Wrong JSON body".into()))?;
         let (total, events) = self.gate.events().page(limit, page);
         let items: Vec<serde_json::Value> = events
             .iter()
@@ -111,7 +119,7 @@ pub async fn announce_events(
         let Ok(emitter) = SignalEmitter::new(&conn, PATH) else {
             return;
         };
-        if let Err(e) = Access::access_event(&emitter, &event).await {
+        if let Err(e) = AccessObject::access_event(&emitter, &event).await {
             log::warn!(error = e.to_string().as_str(); "could not emit AccessEvent");
         }
     }

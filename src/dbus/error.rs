@@ -27,6 +27,24 @@ impl Error {
     pub fn forbidden() -> Self {
         Error::Forbidden("Administrator rights required".into())
     }
+
+    /// The D-Bus error name and message as a client sees them: for an error
+    /// that is not latchd's own (`org.freedesktop.DBus.Error.AccessDenied`
+    /// of a property, an unknown method), the name the bus or daemon sent.
+    pub fn name_and_message(&self) -> (String, String) {
+        use zbus::DBusError;
+        match self {
+            Error::ZBus(zbus::Error::MethodError(name, message, _)) => (
+                name.as_str().to_string(),
+                message.clone().unwrap_or_default(),
+            ),
+            Error::ZBus(e) => (self.name().as_str().to_string(), e.to_string()),
+            other => (
+                other.name().as_str().to_string(),
+                other.description().unwrap_or_default().to_string(),
+            ),
+        }
+    }
 }
 
 impl From<ServiceError> for Error {

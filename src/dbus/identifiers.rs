@@ -11,12 +11,12 @@ use zbus::object_server::SignalEmitter;
 
 pub const PATH: &str = "/org/latchd/Panel1/Identifiers";
 
-pub struct Identifiers {
+pub struct IdentifiersObject {
     pub store: Handle,
     pub auth: Arc<Authorizer>,
 }
 
-impl Identifiers {
+impl IdentifiersObject {
     /// A mutation, logged for the audit trail (never a number: it may be a PIN).
     async fn mutate(
         &self,
@@ -69,17 +69,28 @@ fn unexpected(answer: Answer) -> Error {
     )))
 }
 
-#[interface(name = "org.latchd.Panel1.Identifiers")]
-impl Identifiers {
+#[interface(
+    name = "org.latchd.Panel1.Identifiers",
+    proxy(
+        default_service = "org.latchd.Panel1",
+        default_path = "/org/latchd/Panel1/Identifiers",
+        async_name = "IdentifiersProxy",
+        gen_blocking = false
+    )
+)]
+impl IdentifiersObject {
     /// Creates an identifier from a panel API body; returns its uid.
     #[zbus(out_args("uid"))]
     async fn create(
         &self,
-        body: String,
+        body: &str,
         #[zbus(header)] hdr: Header<'_>,
         #[zbus(signal_emitter)] emitter: SignalEmitter<'_>,
     ) -> Result<u32, Error> {
-        match self.mutate(&hdr, &emitter, Request::Create(body)).await? {
+        match self
+            .mutate(&hdr, &emitter, Request::Create(body.to_string()))
+            .await?
+        {
             Answer::Uid(uid) => Ok(uid),
             other => Err(unexpected(other)),
         }
@@ -96,11 +107,11 @@ impl Identifiers {
     async fn update(
         &self,
         uid: u32,
-        body: String,
+        body: &str,
         #[zbus(header)] hdr: Header<'_>,
         #[zbus(signal_emitter)] emitter: SignalEmitter<'_>,
     ) -> Result<(), Error> {
-        self.mutate(&hdr, &emitter, Request::Update(uid, body))
+        self.mutate(&hdr, &emitter, Request::Update(uid, body.to_string()))
             .await
             .map(drop)
     }
@@ -119,11 +130,11 @@ impl Identifiers {
     /// `{"uid_items":[1,2]}`: all or nothing.
     async fn delete_many(
         &self,
-        body: String,
+        body: &str,
         #[zbus(header)] hdr: Header<'_>,
         #[zbus(signal_emitter)] emitter: SignalEmitter<'_>,
     ) -> Result<(), Error> {
-        self.mutate(&hdr, &emitter, Request::DeleteMany(body))
+        self.mutate(&hdr, &emitter, Request::DeleteMany(body.to_string()))
             .await
             .map(drop)
     }
@@ -132,11 +143,14 @@ impl Identifiers {
     #[zbus(out_args("uids"))]
     async fn import(
         &self,
-        body: String,
+        body: &str,
         #[zbus(header)] hdr: Header<'_>,
         #[zbus(signal_emitter)] emitter: SignalEmitter<'_>,
     ) -> Result<Vec<u32>, Error> {
-        match self.mutate(&hdr, &emitter, Request::Import(body)).await? {
+        match self
+            .mutate(&hdr, &emitter, Request::Import(body.to_string()))
+            .await?
+        {
             Answer::Uids(uids) => Ok(uids),
             other => Err(unexpected(other)),
         }
@@ -144,9 +158,9 @@ impl Identifiers {
 
     /// One page of identifiers for a JSON query.
     #[zbus(out_args("page"))]
-    async fn list(&self, query: String, #[zbus(header)] hdr: Header<'_>) -> Result<String, Error> {
+    async fn list(&self, query: &str, #[zbus(header)] hdr: Header<'_>) -> Result<String, Error> {
         self.auth.check(&hdr, Need::Read).await?;
-        Ok(self.store.list(query).await?)
+        Ok(self.store.list(query.to_string()).await?)
     }
 
     /// `passes_left` back to `max_passes`.

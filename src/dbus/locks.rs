@@ -16,13 +16,21 @@ pub struct LocksObject {
     pub auth: Arc<Authorizer>,
 }
 
-#[interface(name = "org.latchd.Panel1.Locks")]
+#[interface(
+    name = "org.latchd.Panel1.Locks",
+    proxy(
+        default_service = "org.latchd.Panel1",
+        default_path = "/org/latchd/Panel1/Locks",
+        async_name = "LocksProxy",
+        gen_blocking = false
+    )
+)]
 impl LocksObject {
     /// Opens `first`, `second` or `all` for each lock's open time.
-    async fn open(&self, lock: String, #[zbus(header)] hdr: Header<'_>) -> Result<(), Error> {
+    async fn open(&self, lock: &str, #[zbus(header)] hdr: Header<'_>) -> Result<(), Error> {
         let caller = self.auth.check(&hdr, Need::Admin).await?;
         let choice =
-            LockChoice::parse(&lock).ok_or_else(|| Error::BadRequest("Wrong lock".into()))?;
+            LockChoice::parse(lock).ok_or_else(|| Error::BadRequest("Wrong lock".into()))?;
         let opened = self.locks.open(choice).await;
         if opened.is_empty() {
             return Err(Error::NotFound(

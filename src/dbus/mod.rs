@@ -8,8 +8,12 @@ pub mod locks;
 
 use crate::config::AuthConfig;
 use crate::service::Handle;
-use error::Error;
 use std::sync::Arc;
+
+pub use access::AccessProxy;
+pub use error::Error;
+pub use identifiers::IdentifiersProxy;
+pub use locks::LocksProxy;
 
 pub const BUS_NAME: &str = "org.latchd.Panel1";
 
@@ -24,7 +28,7 @@ pub async fn serve(
 ) -> zbus::Result<()> {
     let auth = Arc::new(auth::Authorizer::new(conn, groups).await?);
     let server = conn.object_server();
-    let identifiers = identifiers::Identifiers {
+    let identifiers = identifiers::IdentifiersObject {
         store,
         auth: auth.clone(),
     };
@@ -36,7 +40,7 @@ pub async fn serve(
     server.at(locks::PATH, lock_object).await?;
     tokio::spawn(access::announce_events(conn.clone(), gate.subscribe()));
     server
-        .at(access::PATH, access::Access { gate, auth })
+        .at(access::PATH, access::AccessObject { gate, auth })
         .await?;
     tokio::spawn(locks::announce_changes(conn.clone(), locks));
     conn.request_name_with_flags(BUS_NAME, zbus::fdo::RequestNameFlags::DoNotQueue.into())
@@ -51,10 +55,12 @@ pub async fn unserve(conn: &zbus::Connection) -> zbus::Result<()> {
     let _ = conn.release_name(BUS_NAME).await;
     let server = conn.object_server();
     server
-        .remove::<identifiers::Identifiers, _>(identifiers::PATH)
+        .remove::<identifiers::IdentifiersObject, _>(identifiers::PATH)
         .await?;
     server.remove::<locks::LocksObject, _>(locks::PATH).await?;
-    server.remove::<access::Access, _>(access::PATH).await?;
+    server
+        .remove::<access::AccessObject, _>(access::PATH)
+        .await?;
     Ok(())
 }
 

@@ -209,53 +209,23 @@ impl Drop for Daemon {
     }
 }
 
-#[zbus::proxy(
-    interface = "org.latchd.Panel1.Identifiers",
-    default_service = "org.latchd.Panel1",
-    default_path = "/org/latchd/Panel1/Identifiers"
-)]
-pub trait Identifiers {
-    fn create(&self, body: &str) -> zbus::Result<u32>;
-    fn get(&self, uid: u32) -> zbus::Result<String>;
-    fn update(&self, uid: u32, body: &str) -> zbus::Result<()>;
-    fn delete(&self, uid: u32) -> zbus::Result<()>;
-    fn delete_many(&self, body: &str) -> zbus::Result<()>;
-    fn import(&self, body: &str) -> zbus::Result<Vec<u32>>;
-    fn list(&self, query: &str) -> zbus::Result<String>;
-    fn reset_passes(&self, uid: u32) -> zbus::Result<()>;
-    #[zbus(property)]
-    fn count(&self) -> zbus::Result<u32>;
-}
-
-#[zbus::proxy(
-    interface = "org.latchd.Panel1.Locks",
-    default_service = "org.latchd.Panel1",
-    default_path = "/org/latchd/Panel1/Locks"
-)]
-pub trait Locks {
-    fn open(&self, lock: &str) -> zbus::Result<()>;
-    #[zbus(property)]
-    fn states(&self) -> zbus::Result<std::collections::HashMap<String, String>>;
-}
-
-#[zbus::proxy(
-    interface = "org.latchd.Panel1.Access",
-    default_service = "org.latchd.Panel1",
-    default_path = "/org/latchd/Panel1/Access"
-)]
-pub trait Access {
-    fn present(&self, r#type: &str, number: &str) -> zbus::Result<(bool, String)>;
-    fn list_events(&self, query: &str) -> zbus::Result<String>;
-    #[zbus(signal)]
-    fn access_event(&self, event: &str) -> zbus::Result<()>;
-}
+// The clients are the ones latchd's own interfaces generate.
+#[allow(unused_imports)]
+pub use latchd::dbus::{AccessProxy, IdentifiersProxy, LocksProxy};
 
 /// The D-Bus error name and message of a failed call.
-pub fn error_of<T: std::fmt::Debug>(result: zbus::Result<T>) -> (String, String) {
-    match result {
-        Err(zbus::Error::MethodError(name, desc, _)) => {
-            (name.as_str().to_string(), desc.unwrap_or_default())
-        }
+pub fn error_of<T: std::fmt::Debug, E: Into<latchd::dbus::Error>>(
+    result: Result<T, E>,
+) -> (String, String) {
+    match result.map_err(Into::into) {
+        Err(e @ latchd::dbus::Error::ZBus(zbus::Error::MethodError(..)))
+        | Err(
+            e @ (latchd::dbus::Error::BadRequest(_)
+            | latchd::dbus::Error::Unauthorized(_)
+            | latchd::dbus::Error::Forbidden(_)
+            | latchd::dbus::Error::NotFound(_)
+            | latchd::dbus::Error::StorageFailed(_)),
+        ) => e.name_and_message(),
         other => panic!("expected a D-Bus error reply, got {other:?}"),
     }
 }
