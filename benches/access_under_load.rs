@@ -17,8 +17,8 @@
 mod common;
 use common::*;
 
+use latchd::access::gate::Gate;
 use latchd::domain::identifier::IdentifierType;
-use latchd::gate::Gate;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -97,27 +97,20 @@ async fn main() {
     let bus = Bus::start();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let config_path = write_config(dir.path(), &data, "[clock]\nrequire_sync = false\n");
+    let config_path = write_config(
+        dir.path(),
+        &data,
+        "[clock]\nrequire_sync = false\n\n[[lock]]\nname = \"first\"\nopen_time_ms = 1000\n",
+    );
     let config = latchd::config::Config::load(&config_path).unwrap();
     let (storage, registry) = latchd::storage::Storage::open(&data, config.rules()).unwrap();
-    let (store, _owner) = latchd::service::spawn(registry, storage).unwrap();
-    // The access path's own runtime thread, as in the daemon.
-    let access = latchd::AccessRuntime::start().unwrap();
-    let access_rt = access.handle.clone();
-    let locks = {
-        let _inside = access_rt.enter();
-        latchd::locks::Locks::start(vec![latchd::locks::LockSpec {
-            name: "first".into(),
-            open_time: Duration::from_secs(1),
-            relay: Box::new(latchd::locks::VirtualRelay),
-        }])
-        .unwrap()
-    };
-    let events = latchd::events::EventLog::open(&data, 1000).unwrap();
-    let clock = latchd::clock::ClockWatch::start(false);
-    let gate = Gate::new(store.clone(), locks.clone(), clock, events, None);
+    let (store, _owner) = latchd::store::Store::start(registry, storage).unwrap();
+    // The access path on its own runtime thread, as in the daemon.
+    let access_path = latchd::access::start(&config, store.clone()).unwrap();
+    let access_rt = access_path.runtime().clone();
+    let gate = access_path.gate.clone();
     let server = bus.connect().await;
-    latchd::dbus::serve(&server, store, locks, gate.clone(), config.auth)
+    latchd::dbus::serve(&server, store, &access_path, config.auth.clone())
         .await
         .unwrap();
 

@@ -2,12 +2,14 @@
 //! file and line, so a typo never silently changes how a door behaves.
 
 use crate::domain::card_format::{Base, ByteOrder, CardFormat};
+use crate::domain::enrolment::EnrolmentSettings;
 use crate::domain::identifier::{IdentifierType, LockChoice, Rules};
 use crate::domain::keypad::KeypadRules;
 use crate::domain::number;
+use crate::domain::reader::ReaderKind;
 use crate::domain::typing::Typed;
 use crate::file_error::line_of;
-use crate::readers::{EnrolmentSettings, ReaderKind};
+use crate::hardware::input::DeviceMatch;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -17,7 +19,7 @@ pub const DEFAULT_PATH: &str = "/etc/latchd/latchd.toml";
 /// The panel API allows open times of 1 to 40 s.
 pub const MAX_OPEN_TIME_MS: u64 = 40_000;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     #[serde(default)]
@@ -38,12 +40,12 @@ pub struct Config {
     pub enrolment: EnrolmentConfig,
 }
 
-/// A keypad, card reader or QR scanner (a Linux input device).
-#[derive(Debug, Deserialize)]
+/// A keypad, card reader or QR scanner (a Linux input device). Keys that
+/// belong to another kind of reader are refused.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InputConfig {
-    /// `keypad`, `card_reader` or `qr_scanner`.
-    pub kind: Spanned<String>,
+    pub kind: Spanned<InputKind>,
     /// A stable path such as /dev/input/by-id/usb-...-event-kbd.
     pub path: Option<PathBuf>,
     /// Or the device's name and/or `vendor:product` (hex, as lsusb shows).
@@ -53,37 +55,158 @@ pub struct InputConfig {
     #[serde(default = "default_debounce")]
     pub debounce_ms: u64,
     // Keypads.
-    pub inter_key_timeout_ms: Option<u64>,
-    pub max_length: Option<usize>,
-    pub max_failures: Option<usize>,
-    pub failure_window_s: Option<u64>,
-    pub lockout_s: Option<u64>,
+    pub inter_key_timeout_ms: Option<Spanned<u64>>,
+    pub max_length: Option<Spanned<usize>>,
+    pub max_failures: Option<Spanned<usize>>,
+    pub failure_window_s: Option<Spanned<u64>>,
+    pub lockout_s: Option<Spanned<u64>>,
     /// Keys that submit (`enter`, `#`) and clear (`escape`, `*`).
-    pub submit: Option<Spanned<Vec<String>>>,
-    pub clear: Option<Spanned<Vec<String>>>,
+    pub submit: Option<Spanned<Vec<KeyName>>>,
+    pub clear: Option<Spanned<Vec<KeyName>>>,
     // Card readers.
     /// `decimal`, `hex` or `facility_card` (`FFF,CCCCC`).
-    pub format: Option<Spanned<String>>,
+    pub format: Option<Spanned<Base>>,
     /// `msb_first` or `lsb_first`.
-    pub byte_order: Option<Spanned<String>>,
+    pub byte_order: Option<Spanned<ByteOrder>>,
     /// Keep the low bits (1 to 64).
     pub bits: Option<Spanned<u32>>,
     /// `card` or `ukey`.
-    pub identifier_type: Option<Spanned<String>>,
+    pub identifier_type: Option<Spanned<CardType>>,
 }
+
+/// A value of the config that names one of a fixed set of choices: read as
+/// a string, refused with `$message` (which may use the value `$v`) at the
+/// value's line.
+macro_rules! choice {
+    ($ty:ty, |$v:ident| $message:expr, { $($text:literal => $value:expr),+ $(,)? }) => {
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let $v = String::deserialize(d)?;
+                match $v.as_str() {
+                    $($text => Ok($value),)+
+                    _ => Err(serde::de::Error::custom($message)),
+                }
+            }
+        }
+    };
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    Keypad,
+    CardReader,
+    QrScanner,
+}
+
+choice!(InputKind, |v| format!("input kind {v:?} must be \"keypad\", \"card_reader\" or \"qr_scanner\""), {
+    "keypad" => InputKind::Keypad,
+    "card_reader" => InputKind::CardReader,
+    "qr_scanner" => InputKind::QrScanner,
+});
+
+impl InputKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InputKind::Keypad => "keypad",
+            InputKind::CardReader => "card_reader",
+            InputKind::QrScanner => "qr_scanner",
+        }
+    }
+}
+
+/// A keypad key that submits or clears.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyName {
+    Enter,
+    Escape,
+    Hash,
+    Star,
+}
+
+choice!(KeyName, |v| format!("key {v:?} must be \"enter\", \"escape\", \"#\" or \"*\""), {
+    "enter" => KeyName::Enter,
+    "escape" => KeyName::Escape,
+    "#" => KeyName::Hash,
+    "*" => KeyName::Star,
+});
+
+impl KeyName {
+    fn typed(self) -> Typed {
+        match self {
+            KeyName::Enter => Typed::Enter,
+            KeyName::Escape => Typed::Escape,
+            KeyName::Hash => Typed::Char('#'),
+            KeyName::Star => Typed::Char('*'),
+        }
+    }
+}
+
+choice!(Base, |v| { let _ = v; "format must be one of decimal, hex, facility_card" }, {
+    "decimal" => Base::Decimal,
+    "hex" => Base::Hex,
+    "facility_card" => Base::FacilityCard,
+});
+
+choice!(ByteOrder, |v| { let _ = v; "byte_order must be one of msb_first, lsb_first" }, {
+    "msb_first" => ByteOrder::MsbFirst,
+    "lsb_first" => ByteOrder::LsbFirst,
+});
+
+/// What a card reader's cards are stored as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CardType {
+    Card,
+    Ukey,
+}
+
+choice!(CardType, |v| { let _ = v; "identifier_type must be one of card, ukey" }, {
+    "card" => CardType::Card,
+    "ukey" => CardType::Ukey,
+});
+
+/// The name of a lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockName {
+    First,
+    Second,
+}
+
+choice!(LockName, |v| format!("lock name {v:?} must be \"first\" or \"second\""), {
+    "first" => LockName::First,
+    "second" => LockName::Second,
+});
+
+impl LockName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LockName::First => "first",
+            LockName::Second => "second",
+        }
+    }
+}
+
+/// What enrolled cards open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EnrolmentLock(pub LockChoice);
+
+choice!(EnrolmentLock, |v| { let _ = v; "enrolment.lock must be \"first\", \"second\" or \"all\"" }, {
+    "first" => EnrolmentLock(LockChoice::First),
+    "second" => EnrolmentLock(LockChoice::Second),
+    "all" => EnrolmentLock(LockChoice::All),
+});
 
 fn default_debounce() -> u64 {
     2000
 }
 
 /// Cards added by master card enrolment.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EnrolmentConfig {
     #[serde(default = "default_enrolled_owner")]
     pub owner_name: String,
     #[serde(default = "default_enrolled_lock")]
-    pub lock: Spanned<String>,
+    pub lock: EnrolmentLock,
     #[serde(default = "default_enrolment_timeout")]
     pub timeout_s: u64,
 }
@@ -91,8 +214,8 @@ pub struct EnrolmentConfig {
 fn default_enrolled_owner() -> String {
     "Enrolled card".into()
 }
-fn default_enrolled_lock() -> Spanned<String> {
-    Spanned::new(0..0, "first".into())
+fn default_enrolled_lock() -> EnrolmentLock {
+    EnrolmentLock(LockChoice::First)
 }
 fn default_enrolment_timeout() -> u64 {
     30
@@ -108,7 +231,7 @@ impl Default for EnrolmentConfig {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EventsConfig {
     /// Access events kept in `events.toml` (the newest; 1 to 100000).
@@ -128,7 +251,7 @@ impl Default for EventsConfig {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StorageConfig {
     #[serde(default = "default_dir")]
@@ -145,7 +268,7 @@ impl Default for StorageConfig {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PanelConfig {
     pub master_code: Option<Spanned<String>>,
@@ -171,7 +294,7 @@ impl Default for PanelConfig {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuthConfig {
     #[serde(default = "admin_groups")]
@@ -202,7 +325,7 @@ impl Default for AuthConfig {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClockConfig {
     #[serde(default = "yes")]
@@ -219,10 +342,10 @@ impl Default for ClockConfig {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LockConfig {
-    pub name: Spanned<String>,
+    pub name: Spanned<LockName>,
     /// GPIO line name; with neither `line` nor `chip` the lock is virtual.
     pub line: Option<String>,
     /// Or the chip (`/dev/gpiochip0` or `gpiochip0`) and the line's offset on it.
@@ -299,17 +422,22 @@ impl Config {
         if !(1..=100_000).contains(keep.get_ref()) {
             return Err(at(keep.span(), "events.keep must be 1 to 100000".into()));
         }
-        if LockChoice::parse(config.enrolment.lock.get_ref()).is_none() {
-            return Err(at(
-                config.enrolment.lock.span(),
-                "enrolment.lock must be \"first\", \"second\" or \"all\"".into(),
-            ));
-        }
         for input in &config.input {
-            input.get_ref().reader_kind().map_err(|(span, message)| {
-                at(if span.end > 0 { span } else { input.span() }, message)
-            })?;
             let i = input.get_ref();
+            if let Some((key, span)) = i.keys_of_other_kinds().into_iter().next() {
+                return Err(at(
+                    span,
+                    format!(
+                        "`{key}` does not apply to a {} input",
+                        i.kind.get_ref().as_str()
+                    ),
+                ));
+            }
+            if let Some(bits) = &i.bits {
+                if !(1..=64).contains(bits.get_ref()) {
+                    return Err(at(bits.span(), "bits must be 1 to 64".into()));
+                }
+            }
             if i.path.is_none() && i.name.is_none() && i.vendor_product.is_none() {
                 return Err(at(
                     input.span(),
@@ -329,12 +457,6 @@ impl Config {
         for lock in &config.lock {
             let lock_ref = lock.get_ref();
             let name = lock_ref.name.get_ref().as_str();
-            if name != "first" && name != "second" {
-                return Err(at(
-                    lock_ref.name.span(),
-                    format!("lock name {name:?} must be \"first\" or \"second\""),
-                ));
-            }
             if seen.contains(&name) {
                 return Err(at(
                     lock_ref.name.span(),
@@ -408,118 +530,97 @@ pub fn parse_vendor_product(text: &str) -> Option<(u16, u16)> {
     ))
 }
 
-type Placed = (std::ops::Range<usize>, String);
-
 impl InputConfig {
-    /// The reader this input is, or what is wrong with it and where.
-    pub fn reader_kind(&self) -> Result<ReaderKind, Placed> {
-        let keys = |list: &Option<Spanned<Vec<String>>>,
-                    default: [Typed; 2]|
-         -> Result<Vec<Typed>, Placed> {
-            let Some(list) = list else {
-                return Ok(default.to_vec());
-            };
-            list.get_ref()
-                .iter()
-                .map(|k| match k.as_str() {
-                    "enter" => Ok(Typed::Enter),
-                    "escape" => Ok(Typed::Escape),
-                    "#" => Ok(Typed::Char('#')),
-                    "*" => Ok(Typed::Char('*')),
-                    other => Err((
-                        list.span(),
-                        format!("key {other:?} must be \"enter\", \"escape\", \"#\" or \"*\""),
-                    )),
-                })
-                .collect()
+    /// The keys given that belong to another kind of reader, with their places.
+    fn keys_of_other_kinds(&self) -> Vec<(&'static str, std::ops::Range<usize>)> {
+        let keypad = [
+            (
+                "inter_key_timeout_ms",
+                self.inter_key_timeout_ms.as_ref().map(Spanned::span),
+            ),
+            ("max_length", self.max_length.as_ref().map(Spanned::span)),
+            (
+                "max_failures",
+                self.max_failures.as_ref().map(Spanned::span),
+            ),
+            (
+                "failure_window_s",
+                self.failure_window_s.as_ref().map(Spanned::span),
+            ),
+            ("lockout_s", self.lockout_s.as_ref().map(Spanned::span)),
+            ("submit", self.submit.as_ref().map(Spanned::span)),
+            ("clear", self.clear.as_ref().map(Spanned::span)),
+        ];
+        let card_reader = [
+            ("format", self.format.as_ref().map(Spanned::span)),
+            ("byte_order", self.byte_order.as_ref().map(Spanned::span)),
+            ("bits", self.bits.as_ref().map(Spanned::span)),
+            (
+                "identifier_type",
+                self.identifier_type.as_ref().map(Spanned::span),
+            ),
+        ];
+        let foreign: Vec<_> = match self.kind.get_ref() {
+            InputKind::Keypad => card_reader.into_iter().collect(),
+            InputKind::CardReader => keypad.into_iter().collect(),
+            InputKind::QrScanner => keypad.into_iter().chain(card_reader).collect(),
         };
-        let pick = |field: &Option<Spanned<String>>,
-                    name: &str,
-                    allowed: &[&str],
-                    default: &str|
-         -> Result<String, Placed> {
-            match field {
-                None => Ok(default.to_string()),
-                Some(v) if allowed.contains(&v.get_ref().as_str()) => Ok(v.get_ref().clone()),
-                Some(v) => Err((
-                    v.span(),
-                    format!("{name} must be one of {}", allowed.join(", ")),
-                )),
+        foreign
+            .into_iter()
+            .filter_map(|(key, span)| Some((key, span?)))
+            .collect()
+    }
+
+    /// The reader this input is (the config has been checked).
+    pub fn reader_kind(&self) -> ReaderKind {
+        fn keys(list: &Option<Spanned<Vec<KeyName>>>, default: [Typed; 2]) -> Vec<Typed> {
+            match list {
+                None => default.to_vec(),
+                Some(list) => list.get_ref().iter().map(|k| k.typed()).collect(),
             }
-        };
-        match self.kind.get_ref().as_str() {
-            "keypad" => {
+        }
+        fn value<T: Copy>(field: &Option<Spanned<T>>) -> Option<T> {
+            field.as_ref().map(|v| *v.get_ref())
+        }
+        match self.kind.get_ref() {
+            InputKind::Keypad => {
                 let d = KeypadRules::default();
-                Ok(ReaderKind::Keypad {
+                ReaderKind::Keypad {
                     rules: KeypadRules {
-                        inter_key_timeout: self
-                            .inter_key_timeout_ms
+                        inter_key_timeout: value(&self.inter_key_timeout_ms)
                             .map_or(d.inter_key_timeout, Duration::from_millis),
-                        max_length: self.max_length.unwrap_or(d.max_length).clamp(1, 64),
-                        max_failures: self.max_failures.unwrap_or(d.max_failures).max(1),
-                        failure_window: self
-                            .failure_window_s
+                        max_length: value(&self.max_length).unwrap_or(d.max_length).clamp(1, 64),
+                        max_failures: value(&self.max_failures).unwrap_or(d.max_failures).max(1),
+                        failure_window: value(&self.failure_window_s)
                             .map_or(d.failure_window, Duration::from_secs),
-                        lockout: self.lockout_s.map_or(d.lockout, Duration::from_secs),
+                        lockout: value(&self.lockout_s).map_or(d.lockout, Duration::from_secs),
                     },
-                    submit: keys(&self.submit, [Typed::Enter, Typed::Char('#')])?,
-                    clear: keys(&self.clear, [Typed::Escape, Typed::Char('*')])?,
-                })
+                    submit: keys(&self.submit, [Typed::Enter, Typed::Char('#')]),
+                    clear: keys(&self.clear, [Typed::Escape, Typed::Char('*')]),
+                }
             }
-            "card_reader" => {
-                let base = match pick(
-                    &self.format,
-                    "format",
-                    &["decimal", "hex", "facility_card"],
-                    "decimal",
-                )?
-                .as_str()
-                {
-                    "hex" => Base::Hex,
-                    "facility_card" => Base::FacilityCard,
-                    _ => Base::Decimal,
-                };
-                let byte_order = match pick(
-                    &self.byte_order,
-                    "byte_order",
-                    &["msb_first", "lsb_first"],
-                    "msb_first",
-                )?
-                .as_str()
-                {
-                    "lsb_first" => ByteOrder::LsbFirst,
-                    _ => ByteOrder::MsbFirst,
-                };
-                let bits = match &self.bits {
-                    None => 64,
-                    Some(b) if (1..=64).contains(b.get_ref()) => *b.get_ref(),
-                    Some(b) => return Err((b.span(), "bits must be 1 to 64".into())),
-                };
-                let yields = match pick(
-                    &self.identifier_type,
-                    "identifier_type",
-                    &["card", "ukey"],
-                    "card",
-                )?
-                .as_str()
-                {
-                    "ukey" => IdentifierType::Ukey,
-                    _ => IdentifierType::Card,
-                };
-                Ok(ReaderKind::CardReader(CardFormat {
-                    base,
-                    byte_order,
-                    bits,
-                    yields,
-                }))
-            }
-            "qr_scanner" => Ok(ReaderKind::QrScanner),
-            other => Err((
-                self.kind.span(),
-                format!(
-                    "input kind {other:?} must be \"keypad\", \"card_reader\" or \"qr_scanner\""
-                ),
-            )),
+            InputKind::CardReader => ReaderKind::CardReader(CardFormat {
+                base: value(&self.format).unwrap_or(Base::Decimal),
+                byte_order: value(&self.byte_order).unwrap_or(ByteOrder::MsbFirst),
+                bits: value(&self.bits).unwrap_or(64),
+                yields: match value(&self.identifier_type) {
+                    Some(CardType::Ukey) => IdentifierType::Ukey,
+                    Some(CardType::Card) | None => IdentifierType::Card,
+                },
+            }),
+            InputKind::QrScanner => ReaderKind::QrScanner,
+        }
+    }
+
+    /// Which device to read.
+    pub fn device(&self) -> DeviceMatch {
+        DeviceMatch {
+            path: self.path.clone(),
+            name: self.name.clone(),
+            vendor_product: self
+                .vendor_product
+                .as_ref()
+                .and_then(|vp| parse_vendor_product(vp.get_ref())),
         }
     }
 }
@@ -528,7 +629,7 @@ impl EnrolmentConfig {
     pub fn settings(&self) -> EnrolmentSettings {
         EnrolmentSettings {
             owner_name: self.owner_name.clone(),
-            lock: LockChoice::parse(self.lock.get_ref()).unwrap_or(LockChoice::First),
+            lock: self.lock.0,
             timeout: Duration::from_secs(self.timeout_s),
         }
     }
@@ -553,6 +654,33 @@ mod tests {
         assert_eq!(c.rules().face_dimensions, 128);
         assert!(c.clock.require_sync);
         assert_eq!(c.auth.admin_groups, vec!["latchd-admin"]);
+    }
+
+    #[test]
+    fn keypad_keys_and_defaults() {
+        let c = parse(
+            "[[input]]\nkind = \"keypad\"\nname = \"k\"\nsubmit = [\"enter\"]\nclear = [\"*\", \"escape\"]\nmax_failures = 3\n",
+        )
+        .unwrap();
+        let ReaderKind::Keypad {
+            rules,
+            submit,
+            clear,
+        } = c.input[0].get_ref().reader_kind()
+        else {
+            panic!("not a keypad");
+        };
+        assert_eq!(submit, vec![Typed::Enter]);
+        assert_eq!(clear, vec![Typed::Char('*'), Typed::Escape]);
+        assert_eq!(rules.max_failures, 3);
+        assert_eq!(c.enrolment.settings().lock, LockChoice::First);
+        let qr =
+            parse("[[input]]\nkind = \"qr_scanner\"\nvendor_product = \"ffff:0035\"\n").unwrap();
+        assert_eq!(qr.input[0].get_ref().reader_kind(), ReaderKind::QrScanner);
+        assert_eq!(
+            qr.input[0].get_ref().device().vendor_product,
+            Some((0xffff, 0x35))
+        );
     }
 
     #[test]
@@ -604,13 +732,40 @@ mod tests {
         let ok = parse("[[input]]\nkind = \"card_reader\"\nvendor_product = \"ffff:0035\"\nformat = \"hex\"\nbyte_order = \"lsb_first\"\nbits = 32\nidentifier_type = \"ukey\"\n").unwrap();
         assert!(matches!(
             ok.input[0].get_ref().reader_kind(),
-            Ok(ReaderKind::CardReader(CardFormat {
+            ReaderKind::CardReader(CardFormat {
                 base: Base::Hex,
                 byte_order: ByteOrder::LsbFirst,
                 bits: 32,
                 yields: IdentifierType::Ukey
-            }))
+            })
         ));
+        assert_eq!(
+            parse("[[input]]\nkind = \"keypad\"\nname = \"k\"\nbits = 32\n").unwrap_err(),
+            "latchd.toml:4: `bits` does not apply to a keypad input"
+        );
+        assert_eq!(
+            parse("[[input]]\nkind = \"card_reader\"\nname = \"r\"\n\nsubmit = [\"#\"]\n")
+                .unwrap_err(),
+            "latchd.toml:5: `submit` does not apply to a card_reader input"
+        );
+        assert_eq!(
+            parse("[[input]]\nkind = \"qr_scanner\"\nname = \"q\"\nlockout_s = 5\n").unwrap_err(),
+            "latchd.toml:4: `lockout_s` does not apply to a qr_scanner input"
+        );
+        assert_eq!(
+            parse("[enrolment]\nlock = \"front\"\n").unwrap_err(),
+            "latchd.toml:2: enrolment.lock must be \"first\", \"second\" or \"all\""
+        );
+        assert_eq!(
+            parse("[[input]]\nkind = \"card_reader\"\nname = \"r\"\nidentifier_type = \"qr\"\n")
+                .unwrap_err(),
+            "latchd.toml:4: identifier_type must be one of card, ukey"
+        );
+        assert_eq!(
+            parse("[[input]]\nkind = \"card_reader\"\nname = \"r\"\nbyte_order = \"lsb\"\n")
+                .unwrap_err(),
+            "latchd.toml:4: byte_order must be one of msb_first, lsb_first"
+        );
         assert!(parse("[panel]\nmaster_card = \"12:34:5\"\n")
             .unwrap_err()
             .starts_with("latchd.toml:2: "));

@@ -1,9 +1,10 @@
-//! The `latchd` daemon.
+//! The `latchd` daemon. It only starts things: the store, the access path, the D-Bus objects;
+//! then it waits for a signal and stops them in the reverse order.
 
+use latchd::access::{self, AccessPath};
 use latchd::config::{Config, DEFAULT_PATH};
-use latchd::hardware::gpio::GpioRelay;
-use latchd::locks::{LockSpec, Locks, VirtualRelay};
-use latchd::{dbus, logging, service, storage};
+use latchd::store::Store;
+use latchd::{dbus, logging, storage};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -145,102 +146,47 @@ fn run(config_path: &Path, bus_address: Option<String>) -> Result<(), Box<dyn st
         "data loaded"
     );
     log_board();
-    let (store, owner) = service::spawn(registry, storage)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let (store, owner) = Store::start(registry, storage)?;
+    // The relays are set locked, and the readers run, before the bus is
+    // even reached: a door does not depend on management.
+    let access = access::start(&config, store.clone())?;
+    let served = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
-        .build()?;
-    let access = latchd::AccessRuntime::start()?;
-    let on_access = access.handle.clone();
-    runtime.block_on(async move {
-        // The relays, the clock watch and the door inputs live on the access
-        // path's own runtime.
-        // Relays are set locked before the bus is even reached.
-        let locks = {
-            let _inside = on_access.enter();
-            Locks::start(lock_specs(&config)?)?
-        };
-        let builder = match &bus_address {
-            Some(addr) => zbus::connection::Builder::address(addr.as_str())?,
-            None => zbus::connection::Builder::system()?,
-        };
-        let conn = builder.build().await?;
-        let clock = {
-            let _inside = on_access.enter();
-            latchd::clock::ClockWatch::start(config.clock.require_sync)
-        };
-        let events =
-            latchd::events::EventLog::open(&config.storage.dir, *config.events.keep.get_ref())?;
-        let gate = latchd::gate::Gate::new(
-            store.clone(),
-            locks.clone(),
-            clock,
-            events.clone(),
-            config.rules().master_card,
-        );
-        {
-            let _inside = on_access.enter();
-            start_door_inputs(&config, &locks, &gate)?;
-        }
-        for (n, input) in config.input.into_iter().enumerate() {
-            let input = input.into_inner();
-            let kind = input.reader_kind().map_err(|(_, message)| message)?;
-            let source = format!("input{n}:{}", input.kind.get_ref());
-            let reader = latchd::readers::Reader::new(
-                source,
-                kind,
-                config.enrolment.settings(),
-                std::time::Duration::from_millis(input.debounce_ms),
-            );
-            on_access.spawn(latchd::hardware::input::run(
-                input,
-                reader,
-                gate.clone(),
-                store.clone(),
-            ));
-        }
-        dbus::serve(&conn, store, locks.clone(), gate, config.auth).await?;
+        .build()
+        .map_err(Box::<dyn std::error::Error>::from)
+        .and_then(|runtime| runtime.block_on(serve(&config, bus_address, store, &access)));
+    // Whatever happened on the bus side, the relays end locked.
+    access.stop();
+    // The last store handle is gone: the owner thread finishes and ends.
+    let _ = owner.join();
+    served
+}
+
+/// Serves the bus until SIGTERM or SIGINT, then takes the objects off it.
+async fn serve(
+    config: &Config,
+    bus_address: Option<String>,
+    store: Store,
+    access: &AccessPath,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let builder = match &bus_address {
+        Some(addr) => zbus::connection::Builder::address(addr.as_str())?,
+        None => zbus::connection::Builder::system()?,
+    };
+    let conn = builder.build().await?;
+    let served = async {
+        dbus::serve(&conn, store, access, config.auth.clone()).await?;
         log::info!(bus_name = dbus::BUS_NAME; "ready");
         wait_for_stop().await?;
         log::info!("stopping");
-        // Without the objects the last database handle is gone, so the
-        // owner thread finishes what it has and ends.
-        dbus::unserve(&conn).await?;
-        locks.shutdown().await;
-        events.flush();
-        drop(conn);
-        Ok::<(), Box<dyn std::error::Error>>(())
-    })?;
-    access.stop();
-    drop(runtime);
-    let _ = owner.join();
-    Ok(())
-}
-
-/// The configured locks, each relay requested at its locked level. A lock
-/// whose line cannot be had stops the start: a door that cannot open (or
-/// might not lock) must not look configured.
-fn lock_specs(config: &Config) -> std::io::Result<Vec<LockSpec>> {
-    let mut specs = Vec::new();
-    for lock in &config.lock {
-        let lock = lock.get_ref();
-        let name = lock.name.get_ref().clone();
-        let relay: Box<dyn latchd::locks::Relay> = match Config::line_of(lock) {
-            None => Box::new(VirtualRelay),
-            Some(address) => {
-                let relay = GpioRelay::request(&address, lock.active_low, &name)
-                    .map_err(|e| std::io::Error::new(e.kind(), format!("lock {name:?}: {e}")))?;
-                log::info!(lock = name.as_str(), line = format!("{address:?}").as_str(); "relay line requested, locked");
-                Box::new(relay)
-            }
-        };
-        specs.push(LockSpec {
-            name,
-            open_time: std::time::Duration::from_millis(*lock.open_time_ms.get_ref()),
-            relay,
-        });
+        Ok(())
     }
-    Ok(specs)
+    .await;
+    // The objects hold store handles: they go, however serving ended, so
+    // the store's owner thread sees its last handle go.
+    dbus::unserve(&conn).await;
+    served
 }
 
 /// Which Raspberry Pi this is, when it is one (support requests start here).
@@ -255,48 +201,6 @@ fn log_board() {
             log::info!("not a Raspberry Pi (or not recognised); GPIO lines are found by name")
         }
     }
-}
-
-/// Exit buttons and door contacts of the locks, on GPIO edge events.
-fn start_door_inputs(
-    config: &Config,
-    locks: &Locks,
-    gate: &latchd::gate::Gate,
-) -> std::io::Result<()> {
-    use latchd::hardware::gpio::watch_input;
-    for lock in &config.lock {
-        let lock = lock.get_ref();
-        let name = lock.name.get_ref().clone();
-        let active_low = lock.inputs_active_low;
-        if let Some(line) = &lock.exit_button {
-            let (tx, rx) = tokio::sync::mpsc::channel(16);
-            watch_input(line, active_low, &format!("latchd-exit-{name}"), tx).map_err(|e| {
-                std::io::Error::new(e.kind(), format!("lock {name:?} exit_button: {e}"))
-            })?;
-            tokio::spawn(latchd::door::exit_button(
-                name.clone(),
-                rx,
-                locks.clone(),
-                gate.clone(),
-            ));
-        }
-        if let Some(line) = &lock.door_contact {
-            let (tx, rx) = tokio::sync::mpsc::channel(16);
-            let open =
-                watch_input(line, active_low, &format!("latchd-door-{name}"), tx).map_err(|e| {
-                    std::io::Error::new(e.kind(), format!("lock {name:?} door_contact: {e}"))
-                })?;
-            let held_open = std::time::Duration::from_secs(lock.held_open_s);
-            tokio::spawn(latchd::door::door_contact(
-                name.clone(),
-                open,
-                rx,
-                held_open,
-                gate.clone(),
-            ));
-        }
-    }
-    Ok(())
 }
 
 async fn wait_for_stop() -> std::io::Result<()> {

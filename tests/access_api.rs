@@ -229,7 +229,7 @@ async fn validity_windows_and_the_unsynchronised_clock() {
         .present("qr", "123e4567-e89b-12d3-a456-426614174000")
         .await
         .unwrap();
-    if latchd::clock::kernel_synchronised() {
+    if latchd::access::clock::kernel_synchronised() {
         assert_eq!(answer, (true, "granted".to_string()));
     } else {
         assert_eq!(answer, (false, "clock not synchronised".to_string()));

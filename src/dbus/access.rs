@@ -4,8 +4,8 @@
 
 use super::auth::{Authorizer, Need};
 use super::error::Error;
+use crate::access::gate::Gate;
 use crate::domain::identifier::IdentifierType;
-use crate::gate::Gate;
 use serde_json::json;
 use std::sync::Arc;
 use zbus::interface;
@@ -38,7 +38,7 @@ impl AccessObject {
         #[zbus(header)] hdr: Header<'_>,
     ) -> Result<(bool, String), Error> {
         let caller = self.auth.check(&hdr, Need::Feed).await?;
-        let kind = IdentifierType::parse(&r#type)
+        let kind = IdentifierType::parse(r#type)
             .ok_or_else(|| Error::BadRequest("Wrong identifier type".into()))?;
         let outcome = self
             .gate

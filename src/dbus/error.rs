@@ -1,7 +1,7 @@
 //! The D-Bus errors of the contract: the class is the error name, the message
 //! is the panel API's exact string.
 
-use crate::service::ServiceError;
+use crate::store::StoreError;
 
 #[derive(Debug, zbus::DBusError)]
 #[zbus(prefix = "org.latchd.Panel1.Error")]
@@ -47,11 +47,11 @@ impl Error {
     }
 }
 
-impl From<ServiceError> for Error {
-    fn from(e: ServiceError) -> Self {
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
         match e {
-            ServiceError::Rejected(e) => Error::BadRequest(e.to_string()),
-            ServiceError::Storage(_) | ServiceError::Stopped => Error::StorageFailed(e.to_string()),
+            StoreError::Rejected(e) => Error::BadRequest(e.to_string()),
+            StoreError::Storage(_) | StoreError::Stopped => Error::StorageFailed(e.to_string()),
         }
     }
 }

@@ -1,9 +1,10 @@
-//! `org.latchd.Panel1.Identifiers`: authorize, hand the request to the owner
-//! of the database, translate the answer. Nothing else happens here.
+//! `org.latchd.Panel1.Identifiers`: authorize, hand the request to the
+//! store, translate the answer. Nothing else happens here.
 
 use super::auth::{Authorizer, Need};
 use super::error::Error;
-use crate::service::{Answer, Handle, Request};
+use crate::store::{Store, StoreError};
+use std::future::Future;
 use std::sync::Arc;
 use zbus::interface;
 use zbus::message::Header;
@@ -12,28 +13,53 @@ use zbus::object_server::SignalEmitter;
 pub const PATH: &str = "/org/latchd/Panel1/Identifiers";
 
 pub struct IdentifiersObject {
-    pub store: Handle,
+    pub store: Store,
     pub auth: Arc<Authorizer>,
 }
 
+/// The identifier a mutation made, for the audit line.
+trait Made {
+    fn uid(&self) -> Option<u32>;
+}
+
+impl Made for () {
+    fn uid(&self) -> Option<u32> {
+        None
+    }
+}
+
+impl Made for u32 {
+    fn uid(&self) -> Option<u32> {
+        Some(*self)
+    }
+}
+
+impl Made for Vec<u32> {
+    fn uid(&self) -> Option<u32> {
+        None
+    }
+}
+
 impl IdentifiersObject {
-    /// A mutation, logged for the audit trail (never a number: it may be a PIN).
-    async fn mutate(
+    /// A mutation by an admin, logged for the audit trail with the method,
+    /// the caller and the identifier (never a number: it may be a PIN).
+    async fn mutate<T: Made, F: Future<Output = Result<T, StoreError>>>(
         &self,
         hdr: &Header<'_>,
         emitter: &SignalEmitter<'_>,
-        request: Request,
-    ) -> Result<Answer, Error> {
-        let method = request.name();
-        let target = request.uid().map_or(-1, i64::from);
+        method: &'static str,
+        target: Option<u32>,
+        call: impl FnOnce(Store) -> F,
+    ) -> Result<T, Error> {
         let caller = self.auth.check(hdr, Need::Admin).await?;
         let before = self.store.count();
-        let result = self.store.call(request).await.map_err(Error::from);
+        let result = call(self.store.clone()).await.map_err(Error::from);
+        let target = target.map_or(-1, i64::from);
         match &result {
-            Ok(answer) => log::info!(
+            Ok(made) => log::info!(
                 method = method,
                 caller_uid = caller,
-                identifier_uid = answer_uid(answer).unwrap_or(target);
+                identifier_uid = made.uid().map_or(target, i64::from);
                 "identifiers changed"
             ),
             Err(e) => log::info!(
@@ -44,7 +70,7 @@ impl IdentifiersObject {
                 "identifier change refused"
             ),
         }
-        let answer = result?;
+        let made = result?;
         if self.store.count() != before {
             // Invalidated, not sent: the signal reaches every listener on the
             // bus, and only callers with a role may read the value.
@@ -52,21 +78,8 @@ impl IdentifiersObject {
                 log::warn!(error = e.to_string().as_str(); "could not emit Count change");
             }
         }
-        Ok(answer)
+        Ok(made)
     }
-}
-
-fn answer_uid(answer: &Answer) -> Option<i64> {
-    match answer {
-        Answer::Uid(uid) => Some(i64::from(*uid)),
-        _ => None,
-    }
-}
-
-fn unexpected(answer: Answer) -> Error {
-    Error::ZBus(zbus::Error::Failure(format!(
-        "unexpected answer {answer:?}"
-    )))
 }
 
 #[interface(
@@ -87,13 +100,10 @@ impl IdentifiersObject {
         #[zbus(header)] hdr: Header<'_>,
         #[zbus(signal_emitter)] emitter: SignalEmitter<'_>,
     ) -> Result<u32, Error> {
-        match self
-            .mutate(&hdr, &emitter, Request::Create(body.to_string()))
-            .await?
-        {
-            Answer::Uid(uid) => Ok(uid),
-            other => Err(unexpected(other)),
-        }
+        self.mutate(&hdr, &emitter, "Create", None, |store| async move {
+            store.create(body).await
+        })
+        .await
     }
 
     /// The identifier as a JSON item.
@@ -111,9 +121,10 @@ impl IdentifiersObject {
         #[zbus(header)] hdr: Header<'_>,
         #[zbus(signal_emitter)] emitter: SignalEmitter<'_>,
     ) -> Result<(), Error> {
-        self.mutate(&hdr, &emitter, Request::Update(uid, body.to_string()))
-            .await
-            .map(drop)
+        self.mutate(&hdr, &emitter, "Update", Some(uid), |store| async move {
+            store.update(uid, body).await
+        })
+        .await
     }
 
     async fn delete(
@@ -122,9 +133,10 @@ impl IdentifiersObject {
         #[zbus(header)] hdr: Header<'_>,
         #[zbus(signal_emitter)] emitter: SignalEmitter<'_>,
     ) -> Result<(), Error> {
-        self.mutate(&hdr, &emitter, Request::Delete(uid))
-            .await
-            .map(drop)
+        self.mutate(&hdr, &emitter, "Delete", Some(uid), |store| async move {
+            store.delete(uid).await
+        })
+        .await
     }
 
     /// `{"uid_items":[1,2]}`: all or nothing.
@@ -134,9 +146,10 @@ impl IdentifiersObject {
         #[zbus(header)] hdr: Header<'_>,
         #[zbus(signal_emitter)] emitter: SignalEmitter<'_>,
     ) -> Result<(), Error> {
-        self.mutate(&hdr, &emitter, Request::DeleteMany(body.to_string()))
-            .await
-            .map(drop)
+        self.mutate(&hdr, &emitter, "DeleteMany", None, |store| async move {
+            store.delete_many(body).await
+        })
+        .await
     }
 
     /// `{"list_items":[body, ...]}`: all or nothing; returns the new uids in order.
@@ -147,20 +160,17 @@ impl IdentifiersObject {
         #[zbus(header)] hdr: Header<'_>,
         #[zbus(signal_emitter)] emitter: SignalEmitter<'_>,
     ) -> Result<Vec<u32>, Error> {
-        match self
-            .mutate(&hdr, &emitter, Request::Import(body.to_string()))
-            .await?
-        {
-            Answer::Uids(uids) => Ok(uids),
-            other => Err(unexpected(other)),
-        }
+        self.mutate(&hdr, &emitter, "Import", None, |store| async move {
+            store.import(body).await
+        })
+        .await
     }
 
     /// One page of identifiers for a JSON query.
     #[zbus(out_args("page"))]
     async fn list(&self, query: &str, #[zbus(header)] hdr: Header<'_>) -> Result<String, Error> {
         self.auth.check(&hdr, Need::Read).await?;
-        Ok(self.store.list(query.to_string()).await?)
+        Ok(self.store.list(query).await?)
     }
 
     /// `passes_left` back to `max_passes`.
@@ -170,9 +180,14 @@ impl IdentifiersObject {
         #[zbus(header)] hdr: Header<'_>,
         #[zbus(signal_emitter)] emitter: SignalEmitter<'_>,
     ) -> Result<(), Error> {
-        self.mutate(&hdr, &emitter, Request::ResetPasses(uid))
-            .await
-            .map(drop)
+        self.mutate(
+            &hdr,
+            &emitter,
+            "ResetPasses",
+            Some(uid),
+            |store| async move { store.reset_passes(uid).await },
+        )
+        .await
     }
 
     /// The number of identifiers.

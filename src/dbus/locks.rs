@@ -2,8 +2,8 @@
 
 use super::auth::{Authorizer, Need};
 use super::error::Error;
+use crate::access::locks::Locks;
 use crate::domain::identifier::LockChoice;
-use crate::locks::Locks;
 use std::collections::HashMap;
 use std::sync::Arc;
 use zbus::interface;

@@ -6,8 +6,9 @@ pub mod error;
 pub mod identifiers;
 pub mod locks;
 
+use crate::access::AccessPath;
 use crate::config::AuthConfig;
-use crate::service::Handle;
+use crate::store::Store;
 use std::sync::Arc;
 
 pub use access::AccessProxy;
@@ -21,9 +22,8 @@ pub const BUS_NAME: &str = "org.latchd.Panel1";
 /// client that sees the name finds every object in place.
 pub async fn serve(
     conn: &zbus::Connection,
-    store: Handle,
-    locks: crate::locks::Locks,
-    gate: crate::gate::Gate,
+    store: Store,
+    access: &AccessPath,
     groups: AuthConfig,
 ) -> zbus::Result<()> {
     let auth = Arc::new(auth::Authorizer::new(conn, groups).await?);
@@ -33,6 +33,8 @@ pub async fn serve(
         auth: auth.clone(),
     };
     server.at(identifiers::PATH, identifiers).await?;
+    let locks = access.locks.clone();
+    let gate = access.gate.clone();
     let lock_object = locks::LocksObject {
         locks: locks.clone(),
         auth: auth.clone(),
@@ -48,20 +50,18 @@ pub async fn serve(
     Ok(())
 }
 
-/// Takes the objects off the bus. They hold the database handle, and the
-/// authorizer's bus proxy holds the connection, so they must be removed
-/// explicitly for the database owner to see its last handle go.
-pub async fn unserve(conn: &zbus::Connection) -> zbus::Result<()> {
+/// Takes the objects off the bus (those that are there). They hold the
+/// store handle, and the authorizer's bus proxy holds the connection, so
+/// they must be removed explicitly for the store's owner to see its last
+/// handle go.
+pub async fn unserve(conn: &zbus::Connection) {
     let _ = conn.release_name(BUS_NAME).await;
     let server = conn.object_server();
-    server
+    let _ = server
         .remove::<identifiers::IdentifiersObject, _>(identifiers::PATH)
-        .await?;
-    server.remove::<locks::LocksObject, _>(locks::PATH).await?;
-    server
-        .remove::<access::AccessObject, _>(access::PATH)
-        .await?;
-    Ok(())
+        .await;
+    let _ = server.remove::<locks::LocksObject, _>(locks::PATH).await;
+    let _ = server.remove::<access::AccessObject, _>(access::PATH).await;
 }
 
 /// The message of an error, for replies that can only carry standard names.

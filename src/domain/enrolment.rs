@@ -2,7 +2,17 @@
 //! presented next are added as identifiers, and presenting the master card
 //! again or a pause longer than the timeout ends it. Time is passed in.
 
+use super::identifier::LockChoice;
 use std::time::{Duration, Instant};
+
+/// Who enrolled cards belong to, what they open, and how long a pause ends
+/// enrolment.
+#[derive(Debug, Clone)]
+pub struct EnrolmentSettings {
+    pub owner_name: String,
+    pub lock: LockChoice,
+    pub timeout: Duration,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EnrolmentEvent {

@@ -8,6 +8,7 @@ pub mod identifier;
 pub mod keypad;
 pub mod list;
 pub mod number;
+pub mod reader;
 pub mod registry;
 pub mod typing;
 

@@ -134,7 +134,12 @@ impl Registry {
     }
 
     pub fn create(&self, body: &str) -> Result<(u32, Change), BodyError> {
-        let body = parse_body(body, &self.rules)?;
+        self.create_from(parse_body(body, &self.rules)?)
+    }
+
+    /// Creates an identifier from a body already built (card enrolment):
+    /// the same checks for the master credentials and duplicates.
+    pub fn create_from(&self, body: super::identifier::Body) -> Result<(u32, Change), BodyError> {
         self.check_clashes(&body, None)?;
         let uid = self.next_uid;
         Ok((

@@ -1,7 +1,6 @@
 //! A lock relay on a GPIO line (gpiocdev). The line is requested as an output
 //! already at its locked level, so the relay never clicks open at start.
 
-use crate::locks::Relay;
 use gpiocdev::line::Value;
 use std::io;
 use std::path::PathBuf;
@@ -48,9 +47,14 @@ impl GpioRelay {
     }
 }
 
-impl Relay for GpioRelay {
-    fn set(&mut self, open: bool) -> io::Result<()> {
-        let value = if open { Value::Active } else { Value::Inactive };
+impl GpioRelay {
+    /// Drives the line: active opens the lock, inactive locks it.
+    pub fn set(&mut self, active: bool) -> io::Result<()> {
+        let value = if active {
+            Value::Active
+        } else {
+            Value::Inactive
+        };
         self.request
             .set_value(self.offset, value)
             .map_err(io::Error::other)

@@ -5,34 +5,26 @@
 //! and runs master card enrolment. The device loop (hardware::input) feeds
 //! it; tests feed it scripted keys.
 
-use crate::domain::card_format::CardFormat;
-use crate::domain::enrolment::{Enrolment, EnrolmentEvent};
-use crate::domain::identifier::{IdentifierType, LockChoice};
-use crate::domain::keypad::{Key, Keypad, KeypadEvent, KeypadRules};
+use super::gate::Gate;
+use crate::domain::enrolment::{Enrolment, EnrolmentEvent, EnrolmentSettings};
+use crate::domain::identifier::IdentifierType;
+use crate::domain::keypad::{Key, Keypad, KeypadEvent};
 use crate::domain::number;
+use crate::domain::reader::ReaderKind;
 use crate::domain::typing::{Line, Typed, Typist};
-use crate::gate::Gate;
-use crate::service::{Handle, Request};
+use crate::hardware::input::KeyEvent;
+use crate::store::Store;
 use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
 
-/// What kind of reader, with its own settings.
-#[derive(Debug, Clone)]
-pub enum ReaderKind {
-    Keypad {
-        rules: KeypadRules,
-        submit: Vec<Typed>,
-        clear: Vec<Typed>,
-    },
-    CardReader(CardFormat),
-    QrScanner,
-}
-
-/// Who enrolled cards belong to and what they open.
-#[derive(Debug, Clone)]
-pub struct EnrolmentSettings {
-    pub owner_name: String,
-    pub lock: LockChoice,
-    pub timeout: Duration,
+/// Feeds a device's key events to its reader, for the life of the daemon.
+pub async fn run(mut reader: Reader, mut keys: mpsc::Receiver<KeyEvent>, gate: Gate, store: Store) {
+    while let Some(key) = keys.recv().await {
+        reader.event_time = Some(key.time);
+        reader
+            .key(key.code, key.value, Instant::now(), &gate, &store)
+            .await;
+    }
 }
 
 /// What a reader did with a key, for logs and tests.
@@ -95,7 +87,7 @@ impl Reader {
         value: i32,
         now: Instant,
         gate: &Gate,
-        store: &Handle,
+        store: &Store,
     ) -> Option<ReaderEvent> {
         let typed = self.typist.key(code, value)?;
         match &self.kind {
@@ -195,7 +187,7 @@ impl Reader {
         value: u64,
         now: Instant,
         gate: &Gate,
-        store: &Handle,
+        store: &Store,
     ) -> ReaderEvent {
         let number = value.to_string();
         if self.repeated(&number, now) {
@@ -236,22 +228,18 @@ impl Reader {
         &self,
         kind: IdentifierType,
         value: u64,
-        store: &Handle,
+        store: &Store,
         gate: &Gate,
     ) -> ReaderEvent {
-        let body = serde_json::json!({
-            "identifier_owner": {"name": self.enrol.owner_name, "type": "owner"},
-            "identifier_type": kind.as_str(),
-            "identifier_number": value.to_string(),
-            "lock": self.enrol.lock.as_str(),
-        });
-        match store.call(Request::Create(body.to_string())).await {
-            Ok(crate::service::Answer::Uid(uid)) => {
+        let enrolled = store
+            .enrol(kind, value, &self.enrol.owner_name, self.enrol.lock)
+            .await;
+        match enrolled {
+            Ok(uid) => {
                 log::info!(source = self.source.as_str(), identifier_uid = uid; "card enrolled");
                 gate.note(self.source.clone(), Some(kind), "card enrolled", Vec::new());
                 ReaderEvent::Enrolled { uid }
             }
-            Ok(other) => ReaderEvent::EnrolFailed(format!("{other:?}")),
             Err(e) => {
                 log::warn!(source = self.source.as_str(), error = e.to_string().as_str(); "card not enrolled");
                 ReaderEvent::EnrolFailed(e.to_string())
@@ -263,8 +251,10 @@ impl Reader {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::card_format::{Base, ByteOrder};
-    use crate::gate::testing::{rig, Rig};
+    use crate::access::gate::testing::{rig, Rig};
+    use crate::domain::card_format::{Base, ByteOrder, CardFormat};
+    use crate::domain::identifier::LockChoice;
+    use crate::domain::keypad::KeypadRules;
 
     /// Key codes for what the tests type (US layout, as readers send).
     fn keys_for(c: char) -> Vec<(u16, i32)> {

@@ -2,11 +2,46 @@
 //! button opens its lock; the contact reports the door opening and closing,
 //! and a door held open longer than allowed raises an event.
 
+use super::gate::Gate;
+use super::locks::Locks;
+use crate::config::Config;
 use crate::domain::identifier::LockChoice;
-use crate::gate::Gate;
-use crate::locks::Locks;
+use crate::hardware::gpio::watch_input;
 use std::time::Duration;
 use tokio::sync::mpsc;
+
+/// Starts the exit buttons and door contacts of the configured locks, on
+/// GPIO edge events. Runs on the access runtime.
+pub fn start(config: &Config, locks: &Locks, gate: &Gate) -> std::io::Result<()> {
+    for lock in &config.lock {
+        let lock = lock.get_ref();
+        let name = lock.name.get_ref().as_str().to_string();
+        let active_low = lock.inputs_active_low;
+        if let Some(line) = &lock.exit_button {
+            let (tx, rx) = mpsc::channel(16);
+            watch_input(line, active_low, &format!("latchd-exit-{name}"), tx).map_err(|e| {
+                std::io::Error::new(e.kind(), format!("lock {name:?} exit_button: {e}"))
+            })?;
+            tokio::spawn(exit_button(name.clone(), rx, locks.clone(), gate.clone()));
+        }
+        if let Some(line) = &lock.door_contact {
+            let (tx, rx) = mpsc::channel(16);
+            let open =
+                watch_input(line, active_low, &format!("latchd-door-{name}"), tx).map_err(|e| {
+                    std::io::Error::new(e.kind(), format!("lock {name:?} door_contact: {e}"))
+                })?;
+            let held_open = Duration::from_secs(lock.held_open_s);
+            tokio::spawn(door_contact(
+                name.clone(),
+                open,
+                rx,
+                held_open,
+                gate.clone(),
+            ));
+        }
+    }
+    Ok(())
+}
 
 /// Opens `lock` on every press (active edge) of its exit button.
 pub async fn exit_button(
@@ -62,9 +97,9 @@ pub async fn door_contact(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gate::testing::rig;
+    use crate::access::gate::testing::rig;
 
-    async fn reasons(rig: &crate::gate::testing::Rig) -> Vec<String> {
+    async fn reasons(rig: &crate::access::gate::testing::Rig) -> Vec<String> {
         let (_, events) = rig.gate.events().page(100, 1);
         events
             .iter()

@@ -18,6 +18,12 @@ pub trait Relay: Send + 'static {
     fn set(&mut self, open: bool) -> std::io::Result<()>;
 }
 
+impl Relay for crate::hardware::gpio::GpioRelay {
+    fn set(&mut self, open: bool) -> std::io::Result<()> {
+        crate::hardware::gpio::GpioRelay::set(self, open)
+    }
+}
+
 /// A lock without hardware: only its state exists.
 pub struct VirtualRelay;
 

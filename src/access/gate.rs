@@ -3,19 +3,19 @@
 //! durably when one is due), opens the locks, and records the attempt in the
 //! journal, the event log and the `AccessEvent` signal.
 
-use crate::clock::ClockWatch;
+use super::clock::ClockWatch;
+use super::events::EventLog;
+use super::locks::Locks;
 use crate::domain::decision::Verdict;
 use crate::domain::identifier::{IdentifierType, LockChoice};
 use crate::domain::number;
-use crate::events::EventLog;
-use crate::locks::Locks;
-use crate::service::{Answer, Handle, Request, ServiceError};
+use crate::store::{Store, StoreError};
 use serde_json::json;
 use tokio::sync::broadcast;
 
 #[derive(Clone)]
 pub struct Gate {
-    store: Handle,
+    store: Store,
     locks: Locks,
     clock: ClockWatch,
     events: EventLog,
@@ -36,7 +36,7 @@ pub struct Outcome {
 
 impl Gate {
     pub fn new(
-        store: Handle,
+        store: Store,
         locks: Locks,
         clock: ClockWatch,
         events: EventLog,
@@ -99,21 +99,9 @@ impl Gate {
         source: String,
         kind: IdentifierType,
         number: String,
-    ) -> Result<Outcome, ServiceError> {
+    ) -> Result<Outcome, StoreError> {
         let clock = self.clock.now();
-        let request = Request::Present {
-            kind,
-            number: number.clone(),
-            clock,
-        };
-        let verdict = match self.store.call(request).await? {
-            Answer::Verdict(v) => v,
-            other => {
-                return Err(ServiceError::Storage(format!(
-                    "unexpected answer {other:?}"
-                )))
-            }
-        };
+        let verdict = self.store.present(kind, &number, clock).await?;
         let (uid, granted, reason, choice) = match verdict {
             Verdict::Granted { uid, locks, .. } => (Some(uid), true, "granted", Some(locks)),
             Verdict::MasterCode => (None, true, "master code", Some(LockChoice::All)),
@@ -208,13 +196,13 @@ impl Attempt {
 #[cfg(test)]
 pub mod testing {
     use super::*;
+    use crate::access::locks::{LockSpec, VirtualRelay};
     use crate::domain::identifier::Rules;
-    use crate::locks::{LockSpec, VirtualRelay};
     use std::time::Duration;
 
     pub struct Rig {
         pub gate: Gate,
-        pub store: Handle,
+        pub store: Store,
         pub locks: Locks,
         _dir: tempfile::TempDir,
     }
@@ -231,7 +219,7 @@ pub mod testing {
         };
         let (storage, registry) =
             crate::storage::Storage::open(&dir.path().join("data"), rules).unwrap();
-        let (store, _owner) = crate::service::spawn(registry, storage).unwrap();
+        let (store, _owner) = Store::start(registry, storage).unwrap();
         let locks = Locks::start(vec![LockSpec {
             name: "first".into(),
             open_time: Duration::from_secs(3),
@@ -256,7 +244,7 @@ pub mod testing {
                 "identifier_owner": {"name": "A", "type": "owner"},
                 "identifier_type": kind, "identifier_number": number, "lock": "first",
             });
-            store.call(Request::Create(body.to_string())).await.unwrap();
+            store.create(&body.to_string()).await.unwrap();
         }
         Rig {
             gate,

@@ -1,0 +1,205 @@
+//! The identifier database on the management path. One thread owns the
+//! registry and the storage ([`owner`]); [`Store`] is the cheap handle the
+//! D-Bus objects and the access path hold. Each method sends one
+//! [`Command`](command::Command) that carries a reply channel of its own
+//! answer's type, so no caller ever matches an answer it cannot get.
+//!
+//! Reads (`get`, `list`, `count`) and door decisions that take no pass are
+//! answered from the committed copy, never waiting for the owner thread.
+
+mod command;
+mod owner;
+
+use crate::domain::decision::{decide, Clock, Verdict};
+use crate::domain::identifier::{
+    Body, BodyError, IdentifierType, LockChoice, OwnerType, PassLimit, TimeLimit,
+};
+use crate::domain::registry::Registry;
+use crate::storage::Storage;
+use command::{Command, Queues};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, RwLock};
+use tokio::sync::oneshot;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Rejected(#[from] BodyError),
+    /// The mutation could not be made durable; nothing of it was kept.
+    #[error("Storage failure: {0}")]
+    Storage(String),
+    #[error("latchd is shutting down")]
+    Stopped,
+}
+
+/// The handle to the database. The owner thread ends when the last clone
+/// is dropped, after finishing what was sent to it.
+#[derive(Clone)]
+pub struct Store {
+    queues: Arc<Queues>,
+    count: Arc<AtomicU32>,
+    /// What is on disk: reads and door decisions look here, never at the
+    /// owner's working copy.
+    committed: Arc<RwLock<Registry>>,
+}
+
+impl Store {
+    /// Starts the owner thread of `registry` and `storage`.
+    pub fn start(
+        registry: Registry,
+        storage: Storage,
+    ) -> std::io::Result<(Store, std::thread::JoinHandle<()>)> {
+        let count = Arc::new(AtomicU32::new(registry.len() as u32));
+        let committed = Arc::new(RwLock::new(registry.clone()));
+        let (queues, thread) = owner::spawn(registry, storage, count.clone(), committed.clone())?;
+        Ok((
+            Store {
+                queues: Arc::new(queues),
+                count,
+                committed,
+            },
+            thread,
+        ))
+    }
+
+    /// Creates an identifier from a panel API body; its uid.
+    pub async fn create(&self, body: &str) -> Result<u32, StoreError> {
+        let body = body.to_string();
+        self.management(|reply| Command::Create { body, reply })
+            .await
+    }
+
+    /// Replaces identifier `uid` with the body.
+    pub async fn update(&self, uid: u32, body: &str) -> Result<(), StoreError> {
+        let body = body.to_string();
+        self.management(|reply| Command::Update { uid, body, reply })
+            .await
+    }
+
+    pub async fn delete(&self, uid: u32) -> Result<(), StoreError> {
+        self.management(|reply| Command::Delete { uid, reply })
+            .await
+    }
+
+    /// `{"uid_items":[1,2]}`: all or nothing.
+    pub async fn delete_many(&self, body: &str) -> Result<(), StoreError> {
+        let body = body.to_string();
+        self.management(|reply| Command::DeleteMany { body, reply })
+            .await
+    }
+
+    /// `{"list_items":[body, ...]}`: all or nothing; the new uids in order.
+    pub async fn import(&self, body: &str) -> Result<Vec<u32>, StoreError> {
+        let body = body.to_string();
+        self.management(|reply| Command::Import { body, reply })
+            .await
+    }
+
+    pub async fn reset_passes(&self, uid: u32) -> Result<(), StoreError> {
+        self.management(|reply| Command::ResetPasses { uid, reply })
+            .await
+    }
+
+    /// A card read during master card enrolment, stored as a permanent
+    /// identifier of `owner_name`; its uid.
+    pub async fn enrol(
+        &self,
+        kind: IdentifierType,
+        value: u64,
+        owner_name: &str,
+        lock: LockChoice,
+    ) -> Result<u32, StoreError> {
+        let body = Body {
+            owner_name: owner_name.to_string(),
+            owner_type: OwnerType::Owner,
+            kind,
+            number: value.to_string(),
+            lock,
+            time: TimeLimit {
+                is_permanent: true,
+                from: None,
+                to: None,
+            },
+            passes: PassLimit {
+                is_permanent: true,
+                max_passes: None,
+            },
+        };
+        self.management(|reply| Command::Enrol { body, reply })
+            .await
+    }
+
+    /// A credential at the door. Decided on the committed copy; only a grant
+    /// that takes a pass goes to the owner thread (ahead of management work),
+    /// which decides again and makes the pass durable before answering.
+    pub async fn present(
+        &self,
+        kind: IdentifierType,
+        number: &str,
+        clock: Clock,
+    ) -> Result<Verdict, StoreError> {
+        match decide(&self.read(), kind, number, clock) {
+            Verdict::Granted {
+                change: Some(_), ..
+            } => {}
+            other => return Ok(other),
+        }
+        let number = number.to_string();
+        let (reply, answer) = oneshot::channel();
+        self.queues
+            .send_door(Command::Present {
+                kind,
+                number,
+                clock,
+                reply,
+            })
+            .await?;
+        answer.await.map_err(|_| StoreError::Stopped)?
+    }
+
+    /// An identifier as its JSON item, from the committed copy.
+    pub fn get(&self, uid: u32) -> Result<String, StoreError> {
+        Ok(self.read().get(uid)?.to_string())
+    }
+
+    /// A page of identifiers for a JSON query, from the committed copy.
+    pub async fn list(&self, query: &str) -> Result<String, StoreError> {
+        // Sorting a large page is real work: off the async threads.
+        let committed = self.committed.clone();
+        let query = query.to_string();
+        tokio::task::spawn_blocking(move || {
+            let query = crate::domain::list::Query::parse(&query)?;
+            // Only the filtering holds the lock; the sort does not.
+            let hits = read_lock(&committed).matching(&query);
+            Ok(query.page(hits).to_string())
+        })
+        .await
+        .map_err(|_| StoreError::Stopped)?
+    }
+
+    /// The number of identifiers, without a round trip to the owner thread.
+    pub fn count(&self) -> u32 {
+        self.count.load(Ordering::Acquire)
+    }
+
+    /// Sends a management command built around its reply channel and waits
+    /// for the answer (given once the mutation is on disk).
+    async fn management<T>(
+        &self,
+        command: impl FnOnce(command::Reply<T>) -> Command,
+    ) -> Result<T, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.queues.send_management(command(reply)).await?;
+        answer.await.map_err(|_| StoreError::Stopped)?
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Registry> {
+        read_lock(&self.committed)
+    }
+}
+
+/// A poisoned lock only means a panic elsewhere; the registry is still whole
+/// (changes are applied entry by entry), so reading on is right for a door.
+fn read_lock(lock: &RwLock<Registry>) -> std::sync::RwLockReadGuard<'_, Registry> {
+    lock.read().unwrap_or_else(|e| e.into_inner())
+}
