@@ -254,12 +254,13 @@ impl Default for EventsConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StorageConfig {
+    /// Absolute, or relative to the config file's folder.
     #[serde(default = "default_dir")]
-    pub dir: PathBuf,
+    pub dir: Spanned<PathBuf>,
 }
 
-fn default_dir() -> PathBuf {
-    PathBuf::from("/var/lib/latchd")
+fn default_dir() -> Spanned<PathBuf> {
+    Spanned::new(0..0, PathBuf::from("/var/lib/latchd"))
 }
 
 impl Default for StorageConfig {
@@ -393,8 +394,29 @@ impl Config {
                 message,
             )
         };
-        let config: Config = toml::from_str(text)
+        let mut config: Config = toml::from_str(text)
             .map_err(|e| at(e.span().unwrap_or(0..0), e.message().trim().to_string()))?;
+        // A file cut to nothing must not start a door controller with no
+        // locks, no master code and default everything.
+        let table: toml::Table = toml::from_str(text).unwrap_or_default();
+        if table.is_empty() {
+            return Err(ConfigError::at(
+                path,
+                None,
+                "the file sets nothing; at least [storage] dir is expected (see latchd.toml(5))",
+            ));
+        }
+        let dir = &config.storage.dir;
+        if dir.get_ref().as_os_str().is_empty() {
+            return Err(at(dir.span(), "storage.dir must name a folder".into()));
+        }
+        if dir.get_ref().is_relative() {
+            // Relative to the config file, not to wherever latchd was started.
+            let base = path.parent().unwrap_or(Path::new("."));
+            let resolved = std::path::absolute(base.join(dir.get_ref()))
+                .map_err(|e| at(dir.span(), format!("storage.dir: {e}")))?;
+            config.storage.dir = Spanned::new(dir.span(), resolved);
+        }
         if let Some(code) = &config.panel.master_code {
             if !number::is_decimal(code.get_ref()) {
                 return Err(at(

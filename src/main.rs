@@ -14,6 +14,7 @@ latchd - door controller daemon for Linux panels
 Usage:
   latchd [--config FILE] [--bus-address ADDRESS]
   latchd --check-config FILE
+  latchd --reseal FILE
 
 Options:
   --config FILE          configuration file (default /etc/latchd/latchd.toml)
@@ -21,6 +22,9 @@ Options:
                          (the system bus honours DBUS_SYSTEM_BUS_ADDRESS)
   --check-config FILE    check FILE and the data it points to, print what is
                          wrong with file and line, exit non-zero on errors
+  --reseal FILE          accept a data snapshot changed by hand: check that
+                         the data folder of config FILE reads back, then
+                         seal identifiers.toml anew (latchd must be stopped)
   -h, --help             this help
   -V, --version          the version
 
@@ -34,6 +38,7 @@ enum Mode {
         bus_address: Option<String>,
     },
     Check(PathBuf),
+    Reseal(PathBuf),
     Help,
     Version,
 }
@@ -42,6 +47,7 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Mode, String> {
     let mut config = None;
     let mut bus_address = None;
     let mut check = None;
+    let mut reseal = None;
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -60,12 +66,15 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Mode, String> {
             "--config" | "-c" => config = Some(PathBuf::from(value("--config")?)),
             "--bus-address" => bus_address = Some(value("--bus-address")?),
             "--check-config" => check = Some(PathBuf::from(value("--check-config")?)),
+            "--reseal" => reseal = Some(PathBuf::from(value("--reseal")?)),
             other => return Err(format!("unknown argument {other:?} (try --help)")),
         }
     }
-    Ok(match check {
-        Some(file) => Mode::Check(file),
-        None => Mode::Run {
+    Ok(match (check, reseal) {
+        (Some(_), Some(_)) => return Err("--check-config and --reseal exclude each other".into()),
+        (Some(file), None) => Mode::Check(file),
+        (None, Some(file)) => Mode::Reseal(file),
+        (None, None) => Mode::Run {
             config: config.unwrap_or_else(|| PathBuf::from(DEFAULT_PATH)),
             bus_address,
         },
@@ -90,6 +99,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Mode::Check(file) => check(&file),
+        Mode::Reseal(file) => reseal(&file),
         Mode::Run {
             config,
             bus_address,
@@ -115,13 +125,13 @@ fn check(file: &Path) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match storage::load(&config.storage.dir, config.rules()) {
+    match storage::load(config.storage.dir.get_ref(), config.rules()) {
         Ok(loaded) => {
             println!(
                 "{}: ok; {} identifiers in {}{}",
                 file.display(),
                 loaded.registry.len(),
-                config.storage.dir.display(),
+                config.storage.dir.get_ref().display(),
                 if loaded.torn_tail {
                     " (an incomplete last journal line will be dropped at start)"
                 } else {
@@ -137,12 +147,41 @@ fn check(file: &Path) -> ExitCode {
     }
 }
 
+/// `--reseal`: accepts a snapshot edited by hand, once it reads back.
+fn reseal(file: &Path) -> ExitCode {
+    let config = match Config::load(file) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match storage::reseal(config.storage.dir.get_ref(), config.rules()) {
+        Ok(count) => {
+            println!(
+                "{}: sealed; {count} identifiers",
+                config
+                    .storage
+                    .dir
+                    .get_ref()
+                    .join("identifiers.toml")
+                    .display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn run(config_path: &Path, bus_address: Option<String>) -> Result<(), Box<dyn std::error::Error>> {
     let config = Config::load(config_path)?;
-    let (storage, registry) = storage::Storage::open(&config.storage.dir, config.rules())?;
+    let (storage, registry) = storage::Storage::open(config.storage.dir.get_ref(), config.rules())?;
     log::info!(
         identifiers = registry.len(),
-        dir = config.storage.dir.display().to_string().as_str();
+        dir = config.storage.dir.get_ref().display().to_string().as_str();
         "data loaded"
     );
     log_board();

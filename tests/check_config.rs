@@ -39,7 +39,7 @@ fn example_configs_check_clean() {
         let dir = tempfile::tempdir().unwrap();
         // Point the data folder somewhere empty; everything else as shipped.
         let text = text.replace(
-            "dir = \"target/example-data\"",
+            "dir = \"../target/example-data\"",
             &format!("dir = \"{}\"", dir.path().join("d").display()),
         );
         let text = text.replace(
@@ -259,4 +259,151 @@ async fn a_missing_input_device_is_waited_for() {
     assert_eq!(ids.count().await.unwrap(), 0);
     // Readers waiting for their devices do not hold up a clean stop.
     assert_eq!(s.daemon.stop(), Some(0));
+}
+
+/// A data folder with a snapshot of Alice and Bob (written as compaction
+/// writes it) and one journaled mutation after it (Carol), stopped.
+async fn snapshot_and_journal() -> Setup {
+    let mut s = Setup::start("").await;
+    let config = latchd::config::Config::load(&s.daemon.config).unwrap();
+    assert_eq!(s.daemon.stop(), Some(0));
+    let rules = config.rules();
+    let mut registry = latchd::domain::registry::Registry::new(rules.clone());
+    for (number, owner) in [("11:22:33:44", "Alice"), ("55:66:77:88", "Bob")] {
+        let (_, change) = registry.create(&card(number, owner)).unwrap();
+        registry.apply(&change);
+    }
+    std::fs::remove_dir_all(&s.data).unwrap();
+    latchd::storage::write_fresh(&s.data, &registry).unwrap();
+    s.restart_stopped();
+    let ids = s.identifiers().await;
+    assert_eq!(ids.create(&card("99:99:99:99", "Carol")).await.unwrap(), 3);
+    assert_eq!(s.daemon.stop(), Some(0));
+    s
+}
+
+fn reseal(config: &std::path::Path) -> (bool, String, String) {
+    let out = Command::new(BIN)
+        .arg("--reseal")
+        .arg(config)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn tampered_snapshot_is_refused_until_resealed() {
+    let mut s = snapshot_and_journal().await;
+    let snapshot = s.data.join("identifiers.toml");
+    let sealed = std::fs::read_to_string(&snapshot).unwrap();
+    assert!(sealed.contains("\nseal = \"crc32:"), "{sealed}");
+    // Raising last_seq would hide Carol's journaled Create without a word.
+    let raised = sealed.replace("last_seq = 0", "last_seq = 1");
+    assert_ne!(raised, sealed);
+    for tampered in [raised, sealed.replace("\"Bob\"", "\"Mallory\"")] {
+        std::fs::write(&snapshot, &tampered).unwrap();
+        let (ok, _, stderr) = check(&s.daemon.config);
+        assert!(!ok, "a tampered snapshot passed the check");
+        let seal_line = tampered
+            .lines()
+            .position(|l| l.starts_with("seal = "))
+            .unwrap()
+            + 1;
+        assert!(
+            stderr.starts_with(&format!(
+                "{}:{seal_line}: the seal does not match the content",
+                snapshot.display()
+            )) && stderr.contains("latchd --reseal"),
+            "{stderr}"
+        );
+        let refused = refused_start(&s.daemon.config, &s.bus.address);
+        assert!(refused.contains("the seal does not match"), "{refused}");
+        // Nothing was written to the data latchd could not read.
+        assert_eq!(std::fs::read_to_string(&snapshot).unwrap(), tampered);
+    }
+    // A deliberate edit is accepted by resealing it.
+    let (ok, stdout, stderr) = reseal(&s.daemon.config);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("sealed; 3 identifiers"), "{stdout}");
+    s.restart_stopped();
+    let ids = s.identifiers().await;
+    assert!(ids.get(2).await.unwrap().contains("Mallory"));
+    assert!(ids.get(3).await.unwrap().contains("Carol"));
+    // Resealing needs the folder: not while latchd runs.
+    let (ok, _, stderr) = reseal(&s.daemon.config);
+    assert!(
+        !ok && stderr.contains("another latchd is using"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn unfinished_snapshot_is_removed_at_start() {
+    let mut s = snapshot_and_journal().await;
+    let tmp = s.data.join("identifiers.toml.tmp");
+    std::fs::write(&tmp, "format = 1\nlast_seq = 9").unwrap();
+    s.restart_stopped();
+    assert!(!tmp.exists(), "identifiers.toml.tmp is still there");
+    assert!(s.daemon.log().contains("removed an unfinished snapshot"));
+    assert_eq!(s.identifiers().await.count().await.unwrap(), 3);
+}
+
+#[test]
+fn data_folder_edges() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("latchd.toml");
+    let bus = Bus::start();
+    // Nothing set: not a door controller with defaults for everything.
+    for empty in ["", "\n# only a comment\n"] {
+        std::fs::write(&path, empty).unwrap();
+        let (ok, _, stderr) = check(&path);
+        assert!(!ok, "an empty config was accepted");
+        assert!(
+            stderr.starts_with(&format!("{}: the file sets nothing", path.display())),
+            "{stderr}"
+        );
+        assert!(refused_start(&path, &bus.address).contains("the file sets nothing"));
+    }
+    std::fs::write(&path, "[storage]\ndir = \"\"\n").unwrap();
+    let (ok, _, stderr) = check(&path);
+    assert!(!ok);
+    assert!(
+        stderr.starts_with(&format!(
+            "{}:2: storage.dir must name a folder",
+            path.display()
+        )),
+        "{stderr}"
+    );
+    assert!(refused_start(&path, &bus.address).contains(":2: storage.dir must name a folder"));
+    // A file where the folder should be: the same error from check and start.
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    std::fs::write(&path, format!("[storage]\ndir = \"{}\"\n", file.display())).unwrap();
+    let (ok, _, stderr) = check(&path);
+    assert!(!ok);
+    let want = format!("{}: not a folder", file.display());
+    assert!(stderr.starts_with(&want), "{stderr}");
+    assert!(refused_start(&path, &bus.address).contains(&want));
+    // A relative folder is relative to the config file, wherever latchd starts.
+    std::fs::write(&path, "[storage]\ndir = \"data\"\n").unwrap();
+    let out = Command::new(BIN)
+        .arg("--check-config")
+        .arg(&path)
+        .current_dir("/")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("in {}", dir.path().join("data").display())),
+        "{stdout}"
+    );
 }

@@ -27,23 +27,41 @@ pub struct EventLog {
 }
 
 impl EventLog {
-    /// Reads the events kept so far (a line that does not read back is
-    /// skipped: the log is a record, not data latchd decides on) and starts
-    /// the writer.
+    /// Reads the events kept so far and starts the writer. A last line cut
+    /// short (a full disk, a power cut) is dropped from the file, so later
+    /// appends start on a line of their own; a line that does not read back
+    /// is skipped with a warning that names it (the log is a record, not
+    /// data latchd decides on).
     pub fn open(dir: &Path, keep: usize) -> io::Result<EventLog> {
         let keep = keep.max(1);
         let path = dir.join(FILE);
         let mut recent = VecDeque::with_capacity(keep);
         let mut lines = 0;
-        match fs::read_to_string(&path) {
-            Ok(text) => {
-                for line in text.lines() {
+        match fs::read(&path) {
+            Ok(bytes) => {
+                let whole = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |n| n + 1);
+                if whole < bytes.len() {
+                    log::warn!(file = path.display().to_string().as_str(), bytes = (bytes.len() - whole) as u64; "dropping an incomplete last line of the event log");
+                    OpenOptions::new()
+                        .write(true)
+                        .open(&path)
+                        .and_then(|f| f.set_len(whole as u64).and_then(|_| f.sync_data()))?;
+                }
+                let text = String::from_utf8_lossy(&bytes[..whole]);
+                for (n, line) in text.lines().enumerate() {
                     lines += 1;
-                    if let Some(event) = parse_line(line) {
-                        if recent.len() == keep {
-                            recent.pop_front();
+                    match parse_line(line) {
+                        Some(event) => {
+                            if recent.len() == keep {
+                                recent.pop_front();
+                            }
+                            recent.push_back(event);
                         }
-                        recent.push_back(event);
+                        None => log::warn!(
+                            file = path.display().to_string().as_str(),
+                            line = n + 1;
+                            "skipping an event log line that does not read back"
+                        ),
                     }
                 }
             }
@@ -151,8 +169,16 @@ impl Writer {
             );
         }
         let file = self.file.as_mut().expect("opened above");
-        file.write_all(format_line(event).as_bytes())?;
-        file.sync_data()?;
+        let before = file.metadata()?.len();
+        let written = file
+            .write_all(format_line(event).as_bytes())
+            .and_then(|_| file.sync_data());
+        if let Err(e) = written {
+            // A part of the line may be there (a full disk): cut it off, so
+            // the next append does not join it.
+            let _ = file.set_len(before);
+            return Err(e);
+        }
         self.lines += 1;
         Ok(())
     }
@@ -182,6 +208,32 @@ impl Writer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn partial_last_line_is_dropped_and_bad_lines_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE);
+        let good = format_line("{\"n\":1}");
+        fs::write(
+            &path,
+            format!("{good}bogus line\n{good}event = \"{{\\\"n\\\":2"),
+        )
+        .unwrap();
+        let log = EventLog::open(dir.path(), 10).unwrap();
+        assert_eq!(log.page(10, 1).0, 2);
+        // The cut-off line is gone from the file; a new event gets its own line.
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            format!("{good}bogus line\n{good}")
+        );
+        log.record("{\"n\":3}".into());
+        log.flush();
+        drop(log);
+        let reopened = EventLog::open(dir.path(), 10).unwrap();
+        let (total, page) = reopened.page(10, 1);
+        assert_eq!(total, 3);
+        assert_eq!(page[0], "{\"n\":3}");
+    }
 
     #[test]
     fn bounded_and_persisted() {

@@ -86,7 +86,8 @@ impl AccessPath {
 fn build(config: &Config, store: Store) -> io::Result<(Gate, Locks)> {
     let locks = Locks::start(lock_specs(config)?)?;
     let clock = clock::ClockWatch::start(config.clock.require_sync);
-    let events = events::EventLog::open(&config.storage.dir, *config.events.keep.get_ref())?;
+    let events =
+        events::EventLog::open(config.storage.dir.get_ref(), *config.events.keep.get_ref())?;
     let gate = Gate::new(
         store.clone(),
         locks.clone(),

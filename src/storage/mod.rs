@@ -51,6 +51,7 @@ pub struct Loaded {
 /// Reads the snapshot and the journal into a registry, writing nothing.
 /// A missing folder or snapshot is an empty database.
 pub fn load(dir: &Path, rules: Rules) -> Result<Loaded, LoadError> {
+    check_folder(dir)?;
     let mut registry = Registry::new(rules);
     let snapshot_path = dir.join(SNAPSHOT);
     let (mut last_seq, snapshot_bytes) = match fs::read_to_string(&snapshot_path) {
@@ -80,10 +81,25 @@ pub fn load(dir: &Path, rules: Rules) -> Result<Loaded, LoadError> {
     })
 }
 
+/// The data folder is a folder, or does not exist yet (it is then made).
+fn check_folder(dir: &Path) -> Result<(), LoadError> {
+    match fs::metadata(dir) {
+        Ok(meta) if !meta.is_dir() => Err(LoadError::at(
+            dir,
+            None,
+            "not a folder ([storage] dir must name a folder for latchd's data)",
+        )),
+        _ => Ok(()),
+    }
+}
+
 fn read_snapshot(path: &Path, text: &str, registry: &mut Registry) -> Result<u64, LoadError> {
     #[derive(serde::Deserialize)]
     #[serde(deny_unknown_fields)]
     struct Snapshot {
+        // Checked on the text itself (check_seal), after the content.
+        #[serde(rename = "seal")]
+        _seal: Option<String>,
         format: i64,
         last_seq: u64,
         next_uid: u32,
@@ -111,7 +127,97 @@ fn read_snapshot(path: &Path, text: &str, registry: &mut Registry) -> Result<u64
             .map_err(|e| LoadError::at(path, Some(line_of(text, start)), e))?;
     }
     registry.set_next_uid(snapshot.next_uid);
+    check_seal(path, text)?;
     Ok(snapshot.last_seq)
+}
+
+/// The line `seal = "crc32:XXXXXXXX"` of a snapshot: a CRC-32 of every other
+/// byte of the file. It catches a partial write and an edit made outside
+/// latchd (a raised `last_seq` would silently hide journaled mutations; an
+/// edited owner or lock would be taken as it is), not a forger: the files
+/// are only writable by root and latchd.
+const SEAL_KEY: &str = "seal = \"crc32:";
+
+fn seal_of(unsealed: &str) -> String {
+    format!("{SEAL_KEY}{:08x}\"\n", crc32fast::hash(unsealed.as_bytes()))
+}
+
+/// The seal line's byte range and line number, if there is one.
+fn find_seal(text: &str) -> Option<(std::ops::Range<usize>, usize)> {
+    let mut offset = 0;
+    for (n, line) in text.split_inclusive('\n').enumerate() {
+        if line.starts_with(SEAL_KEY) {
+            return Some((offset..offset + line.len(), n + 1));
+        }
+        offset += line.len();
+    }
+    None
+}
+
+fn check_seal(path: &Path, text: &str) -> Result<(), LoadError> {
+    const HOW: &str =
+        "if the change was deliberate, `latchd --reseal CONFIG` accepts it (see latchd(8))";
+    let Some((range, line)) = find_seal(text) else {
+        return Err(LoadError::at(
+            path,
+            None,
+            format!("the snapshot has no seal: it was not written by latchd, or changed; {HOW}"),
+        ));
+    };
+    let unsealed = format!("{}{}", &text[..range.start], &text[range.end..]);
+    if text[range] != seal_of(&unsealed) {
+        return Err(LoadError::at(
+            path,
+            Some(line),
+            format!("the seal does not match the content: the file was cut short or changed outside latchd; {HOW}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Accepts a snapshot changed by hand: checks that the data folder reads
+/// back as a whole (every identifier valid, the journal applies on top),
+/// then writes the snapshot's seal anew, atomically. Refused while a latchd
+/// uses the folder.
+pub fn reseal(dir: &Path, rules: Rules) -> Result<usize, OpenError> {
+    let _lock = lock_folder(dir)?;
+    let path = dir.join(SNAPSHOT);
+    let text = fs::read_to_string(&path).map_err(io_at(&path))?;
+    let unsealed = match find_seal(&text) {
+        Some((range, _)) => format!("{}{}", &text[..range.start], &text[range.end..]),
+        None => text.clone(),
+    };
+    let sealed = seal(&unsealed);
+    // What loading would see: the new text must read back, with the journal.
+    let mut registry = Registry::new(rules.clone());
+    read_snapshot(&path, &sealed, &mut registry)?;
+    let tmp = dir.join(format!("{SNAPSHOT}.tmp"));
+    write_synced(&tmp, &sealed).map_err(io_at(&tmp))?;
+    fs::rename(&tmp, &path).map_err(io_at(&path))?;
+    sync_dir(dir).map_err(io_at(dir))?;
+    let loaded = load(dir, rules)?;
+    Ok(loaded.registry.len())
+}
+
+/// `unsealed` with its seal line put after the leading comment lines.
+fn seal(unsealed: &str) -> String {
+    let header: usize = unsealed
+        .split_inclusive('\n')
+        .take_while(|l| l.starts_with('#'))
+        .map(str::len)
+        .sum();
+    format!(
+        "{}{}{}",
+        &unsealed[..header],
+        seal_of(unsealed),
+        &unsealed[header..]
+    )
+}
+
+fn write_synced(path: &Path, text: &str) -> io::Result<()> {
+    let mut file = File::create(path)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()
 }
 
 fn segment_name(first_seq: u64) -> String {
@@ -296,6 +402,19 @@ pub enum OpenError {
     Locked(PathBuf),
 }
 
+/// Takes the folder's lock: one latchd (or `--reseal`) at a time.
+fn lock_folder(dir: &Path) -> Result<nix::fcntl::Flock<File>, OpenError> {
+    let lock_path = dir.join(".lock");
+    let lock_file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(io_at(&lock_path))?;
+    nix::fcntl::Flock::lock(lock_file, nix::fcntl::FlockArg::LockExclusiveNonblock)
+        .map_err(|_| OpenError::Locked(dir.to_path_buf()))
+}
+
 fn io_at(path: &Path) -> impl FnOnce(io::Error) -> OpenError + '_ {
     move |source| OpenError::Io {
         path: path.to_path_buf(),
@@ -307,17 +426,20 @@ impl Storage {
     /// Locks the folder, loads it, drops a torn last line and opens the live
     /// segment for appending.
     pub fn open(dir: &Path, rules: Rules) -> Result<(Storage, Registry), OpenError> {
+        check_folder(dir)?;
         fs::create_dir_all(dir).map_err(io_at(dir))?;
-        let lock_path = dir.join(".lock");
-        let lock_file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(io_at(&lock_path))?;
-        let lock = nix::fcntl::Flock::lock(lock_file, nix::fcntl::FlockArg::LockExclusiveNonblock)
-            .map_err(|_| OpenError::Locked(dir.to_path_buf()))?;
+        let lock = lock_folder(dir)?;
         let loaded = load(dir, rules)?;
+        // A snapshot that was being written when latchd stopped (or whose
+        // write failed) was never renamed into place: it is nothing.
+        let tmp = dir.join(format!("{SNAPSHOT}.tmp"));
+        match fs::remove_file(&tmp) {
+            Ok(()) => {
+                log::warn!(file = tmp.display().to_string().as_str(); "removed an unfinished snapshot")
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_at(&tmp)(e)),
+        }
         let (live_path, live_len) = match loaded.segments.last().cloned() {
             Some(last) => last,
             None => {
@@ -469,17 +591,16 @@ fn write_snapshot(
         identifier: &records,
     })
     .map_err(io::Error::other)?;
-    let text = format!(
+    let text = seal(&format!(
         "# latchd identifier snapshot, replaced atomically. Mutations after\n\
-         # last_seq are in the journal-*.toml segments beside it.\n{body}"
-    );
+         # last_seq are in the journal-*.toml segments beside it. Sealed:\n\
+         # after an edit by hand, `latchd --reseal CONFIG` accepts it.\n{body}"
+    ));
     let tmp = dir.join(format!("{SNAPSHOT}.tmp"));
-    {
-        let mut file = File::create(&tmp)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
+    if let Err(e) = write_synced(&tmp, &text).and_then(|_| fs::rename(&tmp, dir.join(SNAPSHOT))) {
+        let _ = fs::remove_file(&tmp);
+        return Err(e);
     }
-    fs::rename(&tmp, dir.join(SNAPSHOT))?;
     sync_dir(dir)?;
     for path in covered {
         fs::remove_file(path).or_else(|e| match e.kind() {

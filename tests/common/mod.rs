@@ -277,6 +277,12 @@ impl Setup {
             .unwrap()
     }
 
+    /// Starts latchd again on the same config after it was stopped.
+    pub fn restart_stopped(&mut self) {
+        let config = self.daemon.config.clone();
+        self.daemon = Daemon::start(&self.bus, &config);
+    }
+
     /// Stops latchd with SIGTERM and starts it again on the same data.
     pub fn restart(&mut self) {
         assert_eq!(self.daemon.stop(), Some(0), "latchd must exit 0 on SIGTERM");
