@@ -217,9 +217,19 @@ async fn serve(
     let served = async {
         dbus::serve(&conn, store, access, config.auth.clone()).await?;
         log::info!(bus_name = dbus::BUS_NAME; "ready");
-        wait_for_stop().await?;
-        log::info!("stopping");
-        Ok(())
+        tokio::select! {
+            stop = wait_for_stop() => {
+                stop?;
+                log::info!("stopping");
+                Ok(())
+            }
+            // Running on without the bus would look healthy to systemd while
+            // nobody can manage the panel: end, so it restarts latchd.
+            _ = conn.closed() => {
+                log::error!("lost the connection to the bus; exiting to be restarted");
+                Err("lost the connection to the bus".into())
+            }
+        }
     }
     .await;
     // The objects hold store handles: they go, however serving ended, so

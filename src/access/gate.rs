@@ -8,9 +8,13 @@ use super::events::EventLog;
 use super::locks::Locks;
 use crate::domain::decision::Verdict;
 use crate::domain::identifier::{IdentifierType, LockChoice};
+use crate::domain::lockout::{Lockout, LockoutRules};
 use crate::domain::number;
 use crate::store::{Store, StoreError};
 use serde_json::json;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 use tokio::sync::broadcast;
 
 #[derive(Clone)]
@@ -21,6 +25,8 @@ pub struct Gate {
     events: EventLog,
     signals: broadcast::Sender<String>,
     master_card: Option<u64>,
+    /// Wrong codes presented over D-Bus, per caller uid.
+    callers: Arc<Mutex<HashMap<u32, Lockout>>>,
 }
 
 /// What came of one credential.
@@ -50,6 +56,7 @@ impl Gate {
             events,
             signals,
             master_card,
+            callers: Arc::default(),
         }
     }
 
@@ -91,6 +98,60 @@ impl Gate {
         let event = attempt.to_json(self.clock.now().now_unix);
         self.events.record(event.clone());
         let _ = self.signals.send(event);
+    }
+
+    /// A credential from local software over D-Bus, from the caller with
+    /// `uid`. Codes obey a lockout per caller, like a keypad's (the same
+    /// defaults: 5 wrong in 60 s lock the caller out for 300 s), so a
+    /// feeder cannot try every code, the master code among them. Other
+    /// types are not secrets that can be enumerated (a plate reader sees
+    /// many unknown plates) and are decided as they come.
+    pub async fn present_for(
+        &self,
+        uid: u32,
+        kind: IdentifierType,
+        number: String,
+    ) -> Result<Outcome, StoreError> {
+        let source = format!("dbus:uid={uid}");
+        let guarded = kind == IdentifierType::InputCode;
+        if guarded {
+            let mut callers = self.callers.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(lockout) = callers.get_mut(&uid) {
+                if lockout.locked(Instant::now()).is_some() {
+                    return Ok(Outcome {
+                        granted: false,
+                        reason: "locked out",
+                        uid: None,
+                        locks: Vec::new(),
+                        opened_at: None,
+                    });
+                }
+            }
+        }
+        let outcome = self.present(source.clone(), kind, number).await?;
+        if guarded {
+            let now = Instant::now();
+            let locked_out = {
+                let mut callers = self.callers.lock().unwrap_or_else(|e| e.into_inner());
+                // Forget callers with nothing recent: the table stays small.
+                callers.retain(|_, lockout| !lockout.is_idle(now));
+                let lockout = callers
+                    .entry(uid)
+                    .or_insert_with(|| Lockout::new(LockoutRules::default()));
+                if outcome.granted {
+                    lockout.succeeded();
+                    None
+                } else {
+                    lockout.failed(now)
+                }
+            };
+            if let Some(until) = locked_out {
+                let seconds = until.duration_since(now).as_secs();
+                log::warn!(source = source.as_str(), lockout_seconds = seconds; "caller locked out after wrong codes");
+                self.note(source, Some(kind), "caller locked out", Vec::new());
+            }
+        }
+        Ok(outcome)
     }
 
     /// Decides `number` of type `kind` from `source` and opens the locks it grants.

@@ -40,9 +40,15 @@ impl AccessObject {
         let caller = self.auth.check(&hdr, Need::Feed).await?;
         let kind = IdentifierType::parse(r#type)
             .ok_or_else(|| Error::BadRequest("Wrong identifier type".into()))?;
+        if !crate::domain::limits::credential_ok(kind, number) {
+            // Nothing like it can be stored: refused before it is decided,
+            // logged or recorded (only its size is logged).
+            log::warn!(caller_uid = caller, identifier_type = kind.as_str(), bytes = number.len() as u64; "Present refused a number that is not of its type");
+            return Err(Error::BadRequest("Wrong identifier number".into()));
+        }
         let outcome = self
             .gate
-            .present(format!("dbus:uid={caller}"), kind, number.to_string())
+            .present_for(caller, kind, number.to_string())
             .await?;
         Ok((outcome.granted, outcome.reason.to_string()))
     }
@@ -55,6 +61,9 @@ impl AccessObject {
         #[zbus(header)] hdr: Header<'_>,
     ) -> Result<String, Error> {
         self.auth.check(&hdr, Need::Read).await?;
+        if query.len() > crate::domain::limits::MAX_QUERY {
+            return Err(Error::BadRequest("Wrong JSON body".into()));
+        }
         let (limit, page) =
             page_query(query).ok_or_else(|| Error::BadRequest("Wrong JSON body".into()))?;
         let (total, events) = self.gate.events().page(limit, page);

@@ -1,6 +1,7 @@
 //! `org.latchd.Panel1.Locks`: lock states as a property, remote open.
 
 use super::auth::{Authorizer, Need};
+use super::checked::Checked;
 use super::error::Error;
 use crate::access::locks::Locks;
 use crate::domain::identifier::LockChoice;
@@ -71,11 +72,15 @@ impl LocksObject {
 pub async fn announce_changes(conn: zbus::Connection, locks: Locks) {
     let mut states = locks.watch();
     while states.changed().await.is_ok() {
-        let Ok(iface) = conn.object_server().interface::<_, LocksObject>(PATH).await else {
+        let Ok(iface) = conn
+            .object_server()
+            .interface::<_, Checked<LocksObject>>(PATH)
+            .await
+        else {
             return;
         };
         let object = iface.get().await;
-        if let Err(e) = object.states_changed(iface.signal_emitter()).await {
+        if let Err(e) = object.inner.states_changed(iface.signal_emitter()).await {
             log::warn!(error = e.to_string().as_str(); "could not announce lock states");
         }
     }

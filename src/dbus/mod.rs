@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod auth;
+pub mod checked;
 pub mod error;
 pub mod identifiers;
 pub mod locks;
@@ -9,6 +10,7 @@ pub mod locks;
 use crate::access::AccessPath;
 use crate::config::AuthConfig;
 use crate::store::Store;
+use checked::Checked;
 use std::sync::Arc;
 
 pub use access::AccessProxy;
@@ -32,17 +34,22 @@ pub async fn serve(
         store,
         auth: auth.clone(),
     };
-    server.at(identifiers::PATH, identifiers).await?;
+    server
+        .at(identifiers::PATH, Checked::new(identifiers))
+        .await?;
     let locks = access.locks.clone();
     let gate = access.gate.clone();
     let lock_object = locks::LocksObject {
         locks: locks.clone(),
         auth: auth.clone(),
     };
-    server.at(locks::PATH, lock_object).await?;
+    server.at(locks::PATH, Checked::new(lock_object)).await?;
     tokio::spawn(access::announce_events(conn.clone(), gate.subscribe()));
     server
-        .at(access::PATH, access::AccessObject { gate, auth })
+        .at(
+            access::PATH,
+            Checked::new(access::AccessObject { gate, auth }),
+        )
         .await?;
     tokio::spawn(locks::announce_changes(conn.clone(), locks));
     conn.request_name_with_flags(BUS_NAME, zbus::fdo::RequestNameFlags::DoNotQueue.into())
@@ -58,10 +65,14 @@ pub async fn unserve(conn: &zbus::Connection) {
     let _ = conn.release_name(BUS_NAME).await;
     let server = conn.object_server();
     let _ = server
-        .remove::<identifiers::IdentifiersObject, _>(identifiers::PATH)
+        .remove::<Checked<identifiers::IdentifiersObject>, _>(identifiers::PATH)
         .await;
-    let _ = server.remove::<locks::LocksObject, _>(locks::PATH).await;
-    let _ = server.remove::<access::AccessObject, _>(access::PATH).await;
+    let _ = server
+        .remove::<Checked<locks::LocksObject>, _>(locks::PATH)
+        .await;
+    let _ = server
+        .remove::<Checked<access::AccessObject>, _>(access::PATH)
+        .await;
 }
 
 /// The message of an error, for replies that can only carry standard names.

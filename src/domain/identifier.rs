@@ -29,6 +29,9 @@ pub enum BodyError {
     Duplicate,
     #[error("Wrong Identifier uid")]
     WrongUid,
+    /// A List page larger than latchd replies (see `limits::MAX_PAGE`).
+    #[error("Wrong JSON body: the page would be too large; ask for a smaller limit")]
+    ReplyTooLarge,
     /// An Import item's error, with its index in `list_items`.
     #[error("list_items[{0}]: {1}")]
     Item(usize, Box<BodyError>),
@@ -277,6 +280,9 @@ impl Identifier {
 /// Parses a body, running checks 1 to 6 of the contract. Checks 7 to 9 need
 /// the stored identifiers and the master credentials, see [`check_against`].
 pub fn parse_body(text: &str, rules: &Rules) -> Result<Body, BodyError> {
+    if text.len() > super::limits::MAX_BODY {
+        return Err(BodyError::WrongBody);
+    }
     let value: Value = serde_json::from_str(text).map_err(|_| BodyError::WrongBody)?;
     parse_body_value(&value, rules)
 }
@@ -311,7 +317,7 @@ pub fn parse_body_value(value: &Value, rules: &Rules) -> Result<Body, BodyError>
     let kind = IdentifierType::parse(get_str("identifier_type")).ok_or(BodyError::WrongBody)?;
     let lock = LockChoice::parse(get_str("lock")).ok_or(BodyError::WrongBody)?;
     let owner_name = get_str("identifier_owner.name");
-    if owner_name.is_empty() {
+    if owner_name.is_empty() || owner_name.chars().count() > super::limits::MAX_OWNER_NAME {
         return Err(BodyError::WrongBody);
     }
     let number = get_str("identifier_number");

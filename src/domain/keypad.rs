@@ -3,7 +3,7 @@
 //! many wrong codes in a window lock the keypad out. Time is passed in, so
 //! tests script key sequences with exact times.
 
-use std::collections::VecDeque;
+use super::lockout::{Lockout, LockoutRules};
 use std::time::{Duration, Instant};
 
 /// A key as the keypad logic sees it (the evdev key codes are mapped by the
@@ -57,30 +57,29 @@ pub struct Keypad {
     last_key: Option<Instant>,
     /// Discarded because the code grew too long; the rest until a submit or clear is ignored.
     overflowed: bool,
-    failures: VecDeque<Instant>,
-    locked_until: Option<Instant>,
+    lockout: Lockout,
 }
 
 impl Keypad {
     pub fn new(rules: KeypadRules) -> Self {
+        let lockout = Lockout::new(LockoutRules {
+            max_failures: rules.max_failures,
+            window: rules.failure_window,
+            lockout: rules.lockout,
+        });
         Keypad {
             rules,
             digits: String::new(),
             last_key: None,
             overflowed: false,
-            failures: VecDeque::new(),
-            locked_until: None,
+            lockout,
         }
     }
 
     pub fn key(&mut self, key: Key, now: Instant) -> KeypadEvent {
-        if let Some(until) = self.locked_until {
-            if now < until {
-                self.reset();
-                return KeypadEvent::LockedOut { until };
-            }
-            self.locked_until = None;
-            self.failures.clear();
+        if let Some(until) = self.lockout.locked(now) {
+            self.reset();
+            return KeypadEvent::LockedOut { until };
         }
         if self
             .last_key
@@ -118,28 +117,12 @@ impl Keypad {
     /// Reports a denied code; returns the end of the lockout when this one
     /// locked the keypad out.
     pub fn wrong_code(&mut self, now: Instant) -> Option<Instant> {
-        let window = self.rules.failure_window;
-        self.failures.push_back(now);
-        while self
-            .failures
-            .front()
-            .is_some_and(|t| now.duration_since(*t) > window)
-        {
-            self.failures.pop_front();
-        }
-        if self.failures.len() >= self.rules.max_failures {
-            let until = now + self.rules.lockout;
-            self.locked_until = Some(until);
-            self.failures.clear();
-            Some(until)
-        } else {
-            None
-        }
+        self.lockout.failed(now)
     }
 
     /// A granted code clears the count of wrong ones.
     pub fn right_code(&mut self) {
-        self.failures.clear();
+        self.lockout.succeeded();
     }
 
     fn reset(&mut self) {

@@ -30,6 +30,9 @@ impl Query {
     /// Parses a query object; an empty string is `{}`. Every bad value is `Wrong JSON body`.
     pub fn parse(text: &str) -> Result<Query, BodyError> {
         let bad = || BodyError::WrongBody;
+        if text.len() > super::limits::MAX_QUERY {
+            return Err(bad());
+        }
         let map: Map<String, Value> = if text.trim().is_empty() {
             Map::new()
         } else {
@@ -76,6 +79,7 @@ impl Query {
             (Some(field), Some(value)) => {
                 if !matches!(text_of("filter_type")?, None | Some("equal"))
                     || !matches!(text_of("filter_format")?, None | Some("string"))
+                    || value.len() > super::limits::MAX_FILTER_VALUE
                 {
                     return Err(bad());
                 }

@@ -303,12 +303,17 @@ fn key_of(item: &Identifier) -> Option<Key> {
 
 /// The array under `field` of a JSON object body.
 fn list_field(body: &str, field: &'static str) -> Result<Vec<Value>, BodyError> {
+    use super::limits::{MAX_BULK_BODY, MAX_BULK_ITEMS};
+    if body.len() > MAX_BULK_BODY {
+        return Err(BodyError::WrongBody);
+    }
     let value: Value = serde_json::from_str(body).map_err(|_| BodyError::WrongBody)?;
     let Value::Object(mut map) = value else {
         return Err(BodyError::WrongBody);
     };
     match map.remove(field) {
         None | Some(Value::Null) => Err(BodyError::Missing(field)),
+        Some(Value::Array(list)) if list.len() > MAX_BULK_ITEMS => Err(BodyError::WrongBody),
         Some(Value::Array(list)) => Ok(list),
         Some(_) => Err(BodyError::WrongType(field)),
     }

@@ -171,7 +171,11 @@ impl Store {
             let query = crate::domain::list::Query::parse(&query)?;
             // Only the filtering holds the lock; the sort does not.
             let hits = read_lock(&committed).matching(&query);
-            Ok(query.page(hits).to_string())
+            let page = query.page(hits).to_string();
+            if page.len() > crate::domain::limits::MAX_PAGE {
+                return Err(BodyError::ReplyTooLarge.into());
+            }
+            Ok(page)
         })
         .await
         .map_err(|_| StoreError::Stopped)?
