@@ -22,6 +22,10 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A usage error is one before anything is asked of the bus.
+    if let Command::Identifiers(IdentifiersCommand::Import { file, format }) = &cli.command {
+        format_of("import", file, *format, None);
+    }
     let result = match &cli.command {
         Command::Completions { shell } => {
             let mut out = Vec::new();
