@@ -656,6 +656,29 @@ async fn json_export_piped_into_import_round_trips() {
 }
 
 #[tokio::test]
+async fn export_pages_through_more_than_a_thousand() {
+    let s = Setup::start("").await;
+    let bus = &s.bus;
+    // List gives at most 1000 a page; export goes on to the next.
+    let mut csv = String::from("type,number,owner_name\n");
+    for n in 0..1001 {
+        csv += &format!("ukey,{},Owner {n}\n", 100_000 + n);
+    }
+    let file = s.dir.path().join("many.csv");
+    std::fs::write(&file, csv).unwrap();
+    let imported = ok_json(bus, &["identifiers", "import", file.to_str().unwrap()]).await;
+    assert_eq!(imported["uids"].as_array().unwrap().len(), 1001);
+    let export = ok(bus, &["identifiers", "export", "--format", "csv"]).await;
+    let uids: Vec<u32> = export
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(uids, (1..=1001).collect::<Vec<u32>>());
+    assert!(export.ends_with("1001,ukey,101000,Owner 1000,owner,first,,,,\n"));
+}
+
+#[tokio::test]
 async fn bad_files_and_lines_are_named_and_nothing_is_imported() {
     let s = Setup::start("").await;
     let bus = &s.bus;
