@@ -216,7 +216,12 @@ async fn identifiers(
             ids.delete_many(&json!({ "uid_items": uids }).to_string())
                 .await?;
             let list: Vec<String> = uids.iter().map(u32::to_string).collect();
-            done(out, &format!("identifiers {} deleted", list.join(", ")))
+            let what = if list.len() == 1 {
+                "identifier"
+            } else {
+                "identifiers"
+            };
+            done(out, &format!("{what} {} deleted", list.join(", ")))
         }
         IdentifiersCommand::ResetPasses { uid } => {
             ids.reset_passes(*uid).await?;
