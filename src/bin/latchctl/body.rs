@@ -1,0 +1,208 @@
+//! Panel API bodies from flags and CSV fields, and times in UTC.
+
+use serde_json::{json, Value};
+
+/// The fields of a body, as the flags or a CSV line give them.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Fields {
+    pub kind: String,
+    pub number: String,
+    pub name: String,
+    pub owner_type: Option<String>,
+    pub lock: Option<String>,
+    /// `from` and `to`: both or neither.
+    pub window: Option<(i64, i64)>,
+    pub max_passes: Option<u64>,
+}
+
+impl Fields {
+    /// The panel API body, its keys in the contract's order. Absent limits
+    /// are sent as permanent, which is what latchd reads an absent `valid` as.
+    pub fn to_body(&self) -> Value {
+        let time = match self.window {
+            Some((from, to)) => json!({"is_permanent": false, "from": from, "to": to}),
+            None => json!({"is_permanent": true}),
+        };
+        let passes = match self.max_passes {
+            Some(max) => json!({"is_permanent": false, "max_passes": max}),
+            None => json!({"is_permanent": true}),
+        };
+        json!({
+            "identifier_owner": {
+                "name": self.name,
+                "type": self.owner_type.as_deref().unwrap_or("owner"),
+            },
+            "identifier_type": self.kind,
+            "identifier_number": self.number,
+            "lock": self.lock.as_deref().unwrap_or("first"),
+            "valid": {"time": time, "passes": passes},
+        })
+    }
+}
+
+/// A time of the command line or a CSV file: unix seconds, `YYYY-MM-DD`
+/// (midnight at its start) or `YYYY-MM-DDTHH:MM[:SS]`, in UTC. A space may
+/// stand for the `T` and a `Z` may end it.
+pub fn parse_time(s: &str) -> Result<i64, String> {
+    let s = s.trim();
+    let wrong = || {
+        format!("`{s}` is not a time: give unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] (UTC)")
+    };
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        return s.parse().map_err(|_| wrong());
+    }
+    let s = s.strip_suffix('Z').unwrap_or(s);
+    let (date, clock) = match s.split_once(['T', ' ']) {
+        Some((d, c)) => (d, Some(c)),
+        None => (s, None),
+    };
+    let number = |part: &str, digits: usize| -> Option<i64> {
+        (part.len() == digits && part.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| part.parse().ok())
+            .flatten()
+    };
+    let mut d = date.split('-');
+    let (Some(y), Some(m), Some(day), None) = (d.next(), d.next(), d.next(), d.next()) else {
+        return Err(wrong());
+    };
+    let (y, m, day) = (
+        number(y, 4).ok_or_else(wrong)?,
+        number(m, 2).ok_or_else(wrong)?,
+        number(day, 2).ok_or_else(wrong)?,
+    );
+    if !(1..=12).contains(&m) || day < 1 || day > days_in_month(y, m) {
+        return Err(wrong());
+    }
+    let mut seconds = days_from_civil(y, m, day) * 86_400;
+    if let Some(clock) = clock {
+        let parts: Vec<&str> = clock.split(':').collect();
+        if !(2..=3).contains(&parts.len()) {
+            return Err(wrong());
+        }
+        let h = number(parts[0], 2).filter(|h| *h < 24).ok_or_else(wrong)?;
+        let min = number(parts[1], 2).filter(|m| *m < 60).ok_or_else(wrong)?;
+        let sec = match parts.get(2) {
+            Some(p) => number(p, 2).filter(|s| *s < 60).ok_or_else(wrong)?,
+            None => 0,
+        };
+        seconds += h * 3600 + min * 60 + sec;
+    }
+    if seconds < 0 {
+        return Err(wrong());
+    }
+    Ok(seconds)
+}
+
+/// Unix seconds as `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn format_time(unix: i64) -> String {
+    let days = unix.div_euclid(86_400);
+    let secs = unix.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+fn is_leap(y: i64) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if is_leap(y) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_read_and_print_in_utc() {
+        assert_eq!(parse_time("1767225600"), Ok(1_767_225_600));
+        assert_eq!(parse_time("2026-01-01"), Ok(1_767_225_600));
+        assert_eq!(parse_time("2026-01-01T00:00"), Ok(1_767_225_600));
+        assert_eq!(parse_time("2026-01-01 01:02:03Z"), Ok(1_767_229_323));
+        assert_eq!(parse_time("2024-02-29T23:59:59"), Ok(1_709_251_199));
+        assert_eq!(parse_time("1970-01-01"), Ok(0));
+        for bad in [
+            "",
+            "2026-1-01",
+            "2026-02-30",
+            "2025-02-29",
+            "2026-13-01",
+            "2026-01-01T24:00",
+            "2026-01-01T10",
+            "yesterday",
+            "-5",
+            "2026-01-01T10:00:60",
+        ] {
+            assert!(parse_time(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(format_time(1_767_225_600), "2026-01-01T00:00:00Z");
+        assert_eq!(format_time(1_709_251_199), "2024-02-29T23:59:59Z");
+        assert_eq!(format_time(0), "1970-01-01T00:00:00Z");
+        for t in (0..5_000_000_000i64).step_by(86_399 * 97) {
+            assert_eq!(parse_time(&format_time(t)), Ok(t));
+        }
+    }
+
+    #[test]
+    fn bodies_say_permanent_when_no_limit_is_given() {
+        let fields = Fields {
+            kind: "card".into(),
+            number: "12:34:56:79".into(),
+            name: "Alice".into(),
+            ..Fields::default()
+        };
+        assert_eq!(
+            fields.to_body().to_string(),
+            r#"{"identifier_owner":{"name":"Alice","type":"owner"},"identifier_type":"card","identifier_number":"12:34:56:79","lock":"first","valid":{"time":{"is_permanent":true},"passes":{"is_permanent":true}}}"#
+        );
+        let limited = Fields {
+            owner_type: Some("guest".into()),
+            lock: Some("all".into()),
+            window: Some((10, 20)),
+            max_passes: Some(3),
+            ..fields
+        };
+        let body = limited.to_body();
+        assert_eq!(body["identifier_owner"]["type"], "guest");
+        assert_eq!(body["lock"], "all");
+        assert_eq!(
+            body["valid"],
+            json!({"time": {"is_permanent": false, "from": 10, "to": 20},
+                   "passes": {"is_permanent": false, "max_passes": 3}})
+        );
+    }
+}

@@ -1,0 +1,270 @@
+//! The CSV format of import and export:
+//! `uid,type,number,owner_name,owner_type,lock,valid_from,valid_to,max_passes,passes_left`.
+
+use crate::body::{parse_time, Fields};
+use serde_json::Value;
+
+pub const HEADER: [&str; 10] = [
+    "uid",
+    "type",
+    "number",
+    "owner_name",
+    "owner_type",
+    "lock",
+    "valid_from",
+    "valid_to",
+    "max_passes",
+    "passes_left",
+];
+
+/// Writes `items` (latchd's JSON items) as CSV with a header line.
+pub fn write(items: &[Value], out: impl std::io::Write) -> Result<(), String> {
+    let mut w = csv::Writer::from_writer(out);
+    let fail = |e: csv::Error| e.to_string();
+    w.write_record(HEADER).map_err(fail)?;
+    for item in items {
+        w.write_record(row(item)).map_err(fail)?;
+    }
+    w.flush().map_err(|e| e.to_string())
+}
+
+/// One item as the ten fields of a line.
+fn row(item: &Value) -> [String; 10] {
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    let time = &item["valid"]["time"];
+    let passes = &item["valid"]["passes"];
+    let limited = |part: &Value| part["is_permanent"] == Value::Bool(false);
+    let (from, to) = if limited(time) {
+        (text(&time["from"]), text(&time["to"]))
+    } else {
+        (String::new(), String::new())
+    };
+    let (max, left) = if limited(passes) {
+        (
+            text(&passes["max_passes"]),
+            text(&item["additional"]["passes_left"]),
+        )
+    } else {
+        (String::new(), String::new())
+    };
+    [
+        text(&item["identifier_uid"]),
+        text(&item["identifier_type"]),
+        text(&item["identifier_number"]),
+        text(&item["identifier_owner"]["name"]),
+        text(&item["identifier_owner"]["type"]),
+        text(&item["lock"]),
+        from,
+        to,
+        max,
+        left,
+    ]
+}
+
+/// One line of an import: its line number in the file and its fields.
+pub struct Line {
+    pub line: u64,
+    pub fields: Fields,
+}
+
+/// Reads a CSV import. Errors are `line: message`, the caller adds the file.
+pub fn read(input: impl std::io::Read) -> Result<Vec<Line>, (u64, String)> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .trim(csv::Trim::All)
+        .from_reader(input);
+    let position_of = |e: &csv::Error| e.position().map_or(1, |p| p.line());
+    let headers = reader
+        .headers()
+        .map_err(|e| (position_of(&e), plain(&e)))?
+        .clone();
+    let mut columns: [Option<usize>; 10] = [None; 10];
+    for (index, name) in headers.iter().enumerate() {
+        let Some(known) = HEADER.iter().position(|h| *h == name) else {
+            return Err((
+                1,
+                format!(
+                    "unknown column `{name}` in the header; the columns are {}",
+                    HEADER.join(",")
+                ),
+            ));
+        };
+        if columns[known].replace(index).is_some() {
+            return Err((1, format!("column `{name}` appears twice in the header")));
+        }
+    }
+    for required in ["type", "number", "owner_name"] {
+        if columns[column(required)].is_none() {
+            return Err((
+                1,
+                format!(
+                    "the header has no column `{required}`; the columns are {}",
+                    HEADER.join(",")
+                ),
+            ));
+        }
+    }
+    let mut lines = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| (position_of(&e), plain(&e)))?;
+        let line = record.position().map_or(0, |p| p.line());
+        if record.iter().all(str::is_empty) {
+            continue;
+        }
+        let get = |name: &str| -> &str {
+            columns[column(name)]
+                .and_then(|i| record.get(i))
+                .unwrap_or("")
+        };
+        let optional = |name: &str| Some(get(name).to_string()).filter(|v| !v.is_empty());
+        for required in ["type", "number", "owner_name"] {
+            if get(required).is_empty() {
+                return Err((line, format!("{required} is empty")));
+            }
+        }
+        let time = |name: &str| -> Result<Option<i64>, (u64, String)> {
+            match get(name) {
+                "" => Ok(None),
+                value => parse_time(value).map(Some).map_err(|_| {
+                    (
+                        line,
+                        format!("{name} must be unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]"),
+                    )
+                }),
+            }
+        };
+        let window = match (time("valid_from")?, time("valid_to")?) {
+            (Some(from), Some(to)) => Some((from, to)),
+            (None, None) => None,
+            _ => {
+                return Err((
+                    line,
+                    "valid_from and valid_to go together: give both, or neither for permanent"
+                        .into(),
+                ))
+            }
+        };
+        let max_passes = match get("max_passes") {
+            "" => None,
+            value => Some(
+                value
+                    .parse::<u64>()
+                    .map_err(|_| (line, "max_passes must be a whole number".to_string()))?,
+            ),
+        };
+        lines.push(Line {
+            line,
+            fields: Fields {
+                kind: get("type").to_string(),
+                number: get("number").to_string(),
+                name: get("owner_name").to_string(),
+                owner_type: optional("owner_type"),
+                lock: optional("lock"),
+                window,
+                max_passes,
+            },
+        });
+    }
+    Ok(lines)
+}
+
+fn column(name: &str) -> usize {
+    HEADER
+        .iter()
+        .position(|h| *h == name)
+        .expect("a known column")
+}
+
+/// A CSV error without the position the caller puts in front.
+fn plain(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("{len} fields where the header has {expected_len}"),
+        csv::ErrorKind::Utf8 { .. } => "not UTF-8 text".to_string(),
+        csv::ErrorKind::Io(e) => e.to_string(),
+        _ => e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn lines(text: &str) -> Result<Vec<(u64, Fields)>, (u64, String)> {
+        read(text.as_bytes()).map(|v| v.into_iter().map(|l| (l.line, l.fields)).collect())
+    }
+
+    #[test]
+    fn export_then_import_keeps_every_field() {
+        let items = [
+            json!({"identifier_uid": 1, "identifier_owner": {"name": "Alice, \"A\"", "type": "owner"},
+                   "identifier_type": "card", "identifier_number": "12:34:56:79", "lock": "first",
+                   "valid": {"time": {"is_permanent": true}, "passes": {"is_permanent": true}},
+                   "additional": {"passes_left": -1}}),
+            json!({"identifier_uid": 7, "identifier_owner": {"name": "Guest", "type": "guest"},
+                   "identifier_type": "inputCode", "identifier_number": "0123", "lock": "all",
+                   "valid": {"time": {"is_permanent": false, "from": 10, "to": 20},
+                             "passes": {"is_permanent": false, "max_passes": 5}},
+                   "additional": {"passes_left": 4}}),
+        ];
+        let mut out = Vec::new();
+        write(&items, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            "uid,type,number,owner_name,owner_type,lock,valid_from,valid_to,max_passes,passes_left\n\
+             1,card,12:34:56:79,\"Alice, \"\"A\"\"\",owner,first,,,,\n\
+             7,inputCode,0123,Guest,guest,all,10,20,5,4\n"
+        );
+        let read = lines(&text).unwrap();
+        assert_eq!(read.len(), 2);
+        assert_eq!(read[0].0, 2);
+        assert_eq!(read[0].1.name, "Alice, \"A\"");
+        assert_eq!(read[0].1.to_body()["valid"]["time"]["is_permanent"], true);
+        assert_eq!(read[1].1.window, Some((10, 20)));
+        assert_eq!(read[1].1.max_passes, Some(5));
+        assert_eq!(read[1].1.number, "0123");
+    }
+
+    #[test]
+    fn columns_by_header_with_defaults() {
+        let read = lines("owner_name,number,type\nBob,4711,inputCode\n\n").unwrap();
+        assert_eq!(read.len(), 1);
+        let body = read[0].1.to_body();
+        assert_eq!(body["identifier_owner"]["type"], "owner");
+        assert_eq!(body["lock"], "first");
+        let read =
+            lines("type,number,owner_name,valid_from,valid_to\ncard,1,A,2026-01-01,2027-01-01\n")
+                .unwrap();
+        assert_eq!(read[0].1.window, Some((1_767_225_600, 1_798_761_600)));
+    }
+
+    #[test]
+    fn wrong_lines_are_named() {
+        let head = "uid,type,number,owner_name,owner_type,lock,valid_from,valid_to,max_passes,passes_left\n";
+        let ok = ",card,1,A,owner,first,,,,\n";
+        let case = |bad: &str| lines(&format!("{head}{ok}{ok}{bad}")).err().unwrap();
+        assert_eq!(
+            case(",card,2,A,owner,first,,,ten,\n"),
+            (4, "max_passes must be a whole number".to_string())
+        );
+        assert_eq!(case(",card,2,A,owner,first,5,,,\n").0, 4);
+        assert_eq!(case(",card,2,A,owner,first,x,6,,\n").0, 4);
+        assert_eq!(
+            case(",card,2,,owner,first,,,,\n"),
+            (4, "owner_name is empty".into())
+        );
+        assert_eq!(
+            case(",card,2,A\n"),
+            (4, "4 fields where the header has 10".into())
+        );
+        assert_eq!(lines("type,number,name\n").err().unwrap().0, 1);
+        assert_eq!(lines("type,number\n").err().unwrap().0, 1);
+    }
+}

@@ -1,0 +1,232 @@
+//! Tables for people, from latchd's JSON.
+
+use crate::body::format_time;
+use serde_json::Value;
+
+/// Columns aligned to their widest cell, two spaces apart; the last column
+/// is not padded.
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+    for row in std::iter::once(&header).chain(rows) {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            if i + 1 < row.len() {
+                line.push_str(&format!("{cell:<width$}  ", width = widths[i]));
+            } else {
+                line.push_str(cell);
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+pub const IDENTIFIER_COLUMNS: [&str; 7] = [
+    "UID",
+    "TYPE",
+    "NUMBER",
+    "OWNER",
+    "LOCK",
+    "VALID",
+    "PASSES LEFT",
+];
+
+/// The owner's name, and `(guest)` for a guest.
+fn owner(item: &Value) -> String {
+    let o = &item["identifier_owner"];
+    match o["type"].as_str() {
+        Some("owner") | None => text(&o["name"]),
+        Some(kind) => format!("{} ({kind})", text(&o["name"])),
+    }
+}
+
+/// `always`, or the window in UTC.
+fn validity(item: &Value) -> String {
+    let time = &item["valid"]["time"];
+    if time["is_permanent"] != Value::Bool(false) {
+        return "always".into();
+    }
+    let at = |v: &Value| v.as_i64().map_or_else(|| text(v), format_time);
+    format!("{} to {}", at(&time["from"]), at(&time["to"]))
+}
+
+/// `unlimited`, or what is left of the maximum (`7 of 10`).
+fn passes(item: &Value) -> String {
+    let passes = &item["valid"]["passes"];
+    if passes["is_permanent"] != Value::Bool(false) {
+        return "unlimited".into();
+    }
+    format!(
+        "{} of {}",
+        text(&item["additional"]["passes_left"]),
+        text(&passes["max_passes"])
+    )
+}
+
+pub fn identifier_row(item: &Value) -> Vec<String> {
+    vec![
+        text(&item["identifier_uid"]),
+        text(&item["identifier_type"]),
+        text(&item["identifier_number"]),
+        owner(item),
+        text(&item["lock"]),
+        validity(item),
+        passes(item),
+    ]
+}
+
+/// One identifier, a field a line.
+pub fn identifier(item: &Value) -> String {
+    let apartment = match item["apartment"]["uid"].as_i64() {
+        Some(uid) if uid >= 0 => uid.to_string(),
+        _ => "none".into(),
+    };
+    let profiles = match item["time_profiles"]["uid_items"].as_array() {
+        Some(uids) if !uids.is_empty() => uids.iter().map(text).collect::<Vec<_>>().join(", "),
+        _ => "none".into(),
+    };
+    let rows = [
+        ("uid", text(&item["identifier_uid"])),
+        ("type", text(&item["identifier_type"])),
+        ("number", text(&item["identifier_number"])),
+        ("owner", text(&item["identifier_owner"]["name"])),
+        ("owner type", text(&item["identifier_owner"]["type"])),
+        ("lock", text(&item["lock"])),
+        ("valid", validity(item)),
+        ("passes left", passes(item)),
+        ("apartment", apartment),
+        ("time profiles", profiles),
+    ];
+    let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    rows.iter()
+        .map(|(k, v)| format!("{k:<width$}  {v}\n"))
+        .collect()
+}
+
+/// `page 1 of 2 (18 identifiers)` under a listed page.
+pub fn page_footer(page: &Value, what: &str) -> String {
+    let p = &page["list_option"]["pagination"];
+    let total = p["total_items"].as_u64().unwrap_or(0);
+    let what = if total == 1 {
+        what.trim_end_matches('s')
+    } else {
+        what
+    };
+    format!(
+        "page {} of {} ({total} {what})\n",
+        text(&p["current_page"]),
+        text(&p["total_pages"]),
+    )
+}
+
+pub const EVENT_COLUMNS: [&str; 8] = [
+    "TIME", "SOURCE", "TYPE", "NUMBER", "UID", "GRANTED", "REASON", "LOCKS",
+];
+
+pub fn event_row(event: &Value) -> Vec<String> {
+    let time = event["time"]
+        .as_i64()
+        .map_or_else(|| text(&event["time"]), format_time);
+    let uid = match event["identifier_uid"].as_i64() {
+        Some(uid) if uid >= 0 => uid.to_string(),
+        _ => "-".into(),
+    };
+    let dash = |s: String| if s.is_empty() { "-".to_string() } else { s };
+    let locks = event["locks"]
+        .as_array()
+        .map(|l| l.iter().map(text).collect::<Vec<_>>().join(","))
+        .unwrap_or_default();
+    vec![
+        time,
+        dash(text(&event["source"])),
+        dash(text(&event["identifier_type"])),
+        dash(text(&event["identifier_number"])),
+        uid,
+        if event["granted"] == Value::Bool(true) {
+            "yes"
+        } else {
+            "no"
+        }
+        .into(),
+        dash(text(&event["reason"])),
+        dash(locks),
+    ]
+}
+
+/// The widths `events follow` pads to: it cannot know the rows to come.
+pub const FOLLOW_WIDTHS: [usize; 7] = [20, 12, 13, 12, 5, 7, 20];
+
+/// One row padded to fixed widths (wider cells push the rest along).
+pub fn fixed_row(cells: &[String], widths: &[usize]) -> String {
+    let mut line = String::new();
+    for (i, cell) in cells.iter().enumerate() {
+        match widths.get(i) {
+            Some(w) if i + 1 < cells.len() => line.push_str(&format!("{cell:<w$}  ")),
+            _ => line.push_str(cell),
+        }
+    }
+    line.trim_end().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn tables_align_and_show_limits_in_utc() {
+        let item = json!({"identifier_uid": 12, "identifier_owner": {"name": "Guest", "type": "guest"},
+            "identifier_type": "inputCode", "identifier_number": "4711", "lock": "all",
+            "valid": {"time": {"is_permanent": false, "from": 1767225600, "to": 1798761600},
+                      "passes": {"is_permanent": false, "max_passes": 10}},
+            "additional": {"passes_left": 7}});
+        let plain = json!({"identifier_uid": 3, "identifier_owner": {"name": "Alice", "type": "owner"},
+            "identifier_type": "card", "identifier_number": "12:34:56:79", "lock": "first",
+            "valid": {"time": {"is_permanent": true}, "passes": {"is_permanent": true}},
+            "additional": {"passes_left": -1}});
+        let out = table(
+            &IDENTIFIER_COLUMNS,
+            &[identifier_row(&plain), identifier_row(&item)],
+        );
+        assert_eq!(
+            out,
+            "\
+UID  TYPE       NUMBER       OWNER          LOCK   VALID                                         PASSES LEFT
+3    card       12:34:56:79  Alice          first  always                                        unlimited
+12   inputCode  4711         Guest (guest)  all    2026-01-01T00:00:00Z to 2027-01-01T00:00:00Z  7 of 10
+"
+        );
+        let event = json!({"time": 1767225600, "source": "dbus:uid=0", "identifier_type": "inputCode",
+            "identifier_number": "", "identifier_uid": -1, "granted": true, "reason": "master code",
+            "locks": ["first", "second"]});
+        assert_eq!(
+            event_row(&event),
+            [
+                "2026-01-01T00:00:00Z",
+                "dbus:uid=0",
+                "inputCode",
+                "-",
+                "-",
+                "yes",
+                "master code",
+                "first,second"
+            ]
+        );
+    }
+}

@@ -1,0 +1,1217 @@
+//! `latchctl` against the real latchd on a private bus: every subcommand,
+//! its tables and JSON, each error class with its exit status and message,
+//! CSV and JSON round trips, `events follow`, and the committed man page.
+//!
+//! The calls as other users (Unauthorized, Forbidden) and the refused write
+//! (StorageFailed) need root: as any other user those tests say they are
+//! skipped and pass.
+
+mod common;
+use common::*;
+use serde_json::{json, Value};
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+const LATCHCTL: &str = env!("CARGO_BIN_EXE_latchctl");
+
+/// Two virtual locks that stay open long enough to be seen open; a clock
+/// that need not be synchronised for windows in time.
+const LOCKS: &str = "[clock]\nrequire_sync = false\n\n\
+[[lock]]\nname = \"first\"\nopen_time_ms = 30000\n\n\
+[[lock]]\nname = \"second\"\nopen_time_ms = 30000\n";
+
+/// What a run of latchctl did.
+#[derive(Debug)]
+struct Run {
+    status: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `program` (latchctl, or a command that runs it as another user)
+/// with `args` on `bus`, feeding it `input`.
+async fn run_as(program: &[String], bus: &Bus, args: &[&str], input: Option<&str>) -> Run {
+    let mut cmd = tokio::process::Command::new(&program[0]);
+    cmd.args(&program[1..])
+        .arg("--address")
+        .arg(&bus.address)
+        .args(args)
+        .env_remove("DBUS_SYSTEM_BUS_ADDRESS")
+        .stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("latchctl runs");
+    if let Some(input) = input {
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(input.as_bytes()).await.unwrap();
+    }
+    let out = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
+        .await
+        .unwrap_or_else(|_| panic!("latchctl {args:?} did not finish within 60 s"))
+        .unwrap();
+    Run {
+        status: out.status.code().expect("latchctl exits, not killed"),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+async fn latchctl(bus: &Bus, args: &[&str]) -> Run {
+    run_as(&[LATCHCTL.to_string()], bus, args, None).await
+}
+
+/// Runs latchctl, which must succeed; its standard output.
+async fn ok(bus: &Bus, args: &[&str]) -> String {
+    let run = latchctl(bus, args).await;
+    assert_eq!(run.status, 0, "latchctl {args:?}: {run:?}");
+    assert_eq!(run.stderr, "", "latchctl {args:?}");
+    run.stdout
+}
+
+/// Runs latchctl, which must succeed and print JSON.
+async fn ok_json(bus: &Bus, args: &[&str]) -> Value {
+    let mut all = vec!["--output", "json"];
+    all.extend(args);
+    let out = ok(bus, &all).await;
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?} printed {out:?}: {e}"))
+}
+
+/// Asserts that `run` failed with `status` and that standard error starts
+/// with the line `first` (after `latchctl: `), with nothing on standard output.
+#[track_caller]
+fn failed(run: &Run, status: i32, first: &str) {
+    assert_eq!(run.status, status, "{run:?}");
+    assert_eq!(
+        run.stderr.lines().next(),
+        Some(format!("latchctl: {first}").as_str()),
+        "{run:?}"
+    );
+    assert_eq!(run.stdout, "", "{run:?}");
+}
+
+/// A card body's flags.
+fn card_flags<'a>(number: &'a str, name: &'a str) -> Vec<&'a str> {
+    vec![
+        "identifiers",
+        "create",
+        "--type",
+        "card",
+        "--number",
+        number,
+        "--name",
+        name,
+    ]
+}
+
+#[tokio::test]
+async fn identifiers_from_create_to_delete() {
+    let s = Setup::start(LOCKS).await;
+    let bus = &s.bus;
+    // From flags: the uid alone, for people and for `uid=$(...)`.
+    assert_eq!(ok(bus, &card_flags("12:34:56:79", "Alice")).await, "1\n");
+    let limited = [
+        "identifiers",
+        "create",
+        "--type",
+        "inputCode",
+        "--number",
+        "4711",
+        "--name",
+        "Guest",
+        "--owner-type",
+        "guest",
+        "--lock",
+        "all",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2027-01-01T12:30",
+        "--max-passes",
+        "10",
+    ];
+    assert_eq!(ok_json(bus, &limited).await, json!({"uid": 2}));
+    // A body as given, and from a file.
+    let body = json!({
+        "identifier_owner": {"name": "Bob", "type": "owner"},
+        "identifier_type": "qr",
+        "identifier_number": "123e4567-e89b-12d3-a456-426614174000",
+        "lock": "second",
+    })
+    .to_string();
+    assert_eq!(
+        ok(bus, &["identifiers", "create", "--json", &body]).await,
+        "3\n"
+    );
+    let file = s.dir.path().join("van.json");
+    let van = json!({
+        "identifier_owner": {"name": "Van", "type": "guest"},
+        "identifier_type": "license_plate",
+        "identifier_number": "AB 123-CD",
+        "lock": "first",
+    });
+    std::fs::write(&file, van.to_string()).unwrap();
+    assert_eq!(
+        ok(
+            bus,
+            &["identifiers", "create", "--file", file.to_str().unwrap()]
+        )
+        .await,
+        "4\n"
+    );
+
+    // The daemon's item as it is, and as a table.
+    let item = ok_json(bus, &["identifiers", "get", "2"]).await;
+    let ids = s.identifiers().await;
+    assert_eq!(
+        item,
+        serde_json::from_str::<Value>(&ids.get(2).await.unwrap()).unwrap()
+    );
+    assert_eq!(
+        item["valid"],
+        json!({"time": {"is_permanent": false, "from": 1767225600, "to": 1798806600},
+               "passes": {"is_permanent": false, "max_passes": 10}})
+    );
+    assert_eq!(
+        item["identifier_owner"],
+        json!({"name": "Guest", "type": "guest"})
+    );
+    let shown = ok(bus, &["identifiers", "get", "2"]).await;
+    for line in [
+        "uid            2",
+        "type           inputCode",
+        "owner type     guest",
+        "valid          2026-01-01T00:00:00Z to 2027-01-01T12:30:00Z",
+        "passes left    10 of 10",
+    ] {
+        assert!(shown.contains(line), "{line:?} in\n{shown}");
+    }
+
+    // The table: aligned columns and which page it is.
+    let table = ok(bus, &["identifiers", "list"]).await;
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(
+        lines[0],
+        "UID  TYPE           NUMBER                                OWNER          LOCK    VALID                                         PASSES LEFT"
+    );
+    assert_eq!(
+        lines[2],
+        "2    inputCode      4711                                  Guest (guest)  all     2026-01-01T00:00:00Z to 2027-01-01T12:30:00Z  10 of 10"
+    );
+    assert_eq!(lines.len(), 6, "{table}");
+    assert_eq!(lines[5], "page 1 of 1 (4 identifiers)");
+    // Filter by a number in another form, sort, page.
+    let page = ok_json(
+        bus,
+        &["identifiers", "list", "--filter", "number=305419897"],
+    )
+    .await;
+    assert_eq!(page["list_items"][0]["identifier_uid"], 1);
+    assert_eq!(page["list_option"]["pagination"]["total_items"], 1);
+    let page = ok_json(
+        bus,
+        &[
+            "identifiers",
+            "list",
+            "--sort",
+            "type",
+            "--desc",
+            "--limit",
+            "2",
+            "--page",
+            "2",
+        ],
+    )
+    .await;
+    let uids: Vec<&Value> = page["list_items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| &i["identifier_uid"])
+        .collect();
+    // Types descending: qr, license_plate | inputCode, card.
+    assert_eq!(uids, [&json!(2), &json!(1)]);
+    let page = ok_json(bus, &["identifiers", "list", "--json", r#"{"limit":1}"#]).await;
+    assert_eq!(page["list_option"]["pagination"]["total_pages"], 4);
+    assert_eq!(ok(bus, &["identifiers", "count"]).await, "4\n");
+    assert_eq!(
+        ok_json(bus, &["identifiers", "count"]).await,
+        json!({"count": 4})
+    );
+
+    // Update replaces the body.
+    let update = [
+        "identifiers",
+        "update",
+        "1",
+        "--type",
+        "card",
+        "--number",
+        "12-34-56-79",
+        "--name",
+        "Alice B.",
+        "--lock",
+        "second",
+        "--max-passes",
+        "2",
+    ];
+    assert_eq!(ok(bus, &update).await, "identifier 1 updated\n");
+    let item = ok_json(bus, &["identifiers", "get", "1"]).await;
+    assert_eq!(item["identifier_owner"]["name"], "Alice B.");
+    assert_eq!(item["lock"], "second");
+    assert_eq!(item["additional"]["passes_left"], 2);
+
+    // A pass taken, and given back.
+    assert_eq!(
+        ok(bus, &["access", "present", "card", "305419897"]).await,
+        "granted: granted\n"
+    );
+    let item = ok_json(bus, &["identifiers", "get", "1"]).await;
+    assert_eq!(item["additional"]["passes_left"], 1);
+    assert_eq!(
+        ok(bus, &["identifiers", "reset-passes", "1"]).await,
+        "passes of identifier 1 reset\n"
+    );
+    let item = ok_json(bus, &["identifiers", "get", "1"]).await;
+    assert_eq!(item["additional"]["passes_left"], 2);
+
+    // In JSON a change without a result prints nothing.
+    assert_eq!(
+        ok(
+            bus,
+            &["--output", "json", "identifiers", "reset-passes", "1"]
+        )
+        .await,
+        ""
+    );
+    assert_eq!(
+        ok(bus, &["identifiers", "delete", "4"]).await,
+        "identifier 4 deleted\n"
+    );
+    assert_eq!(
+        ok(bus, &["identifiers", "delete-many", "1", "3"]).await,
+        "identifiers 1, 3 deleted\n"
+    );
+    assert_eq!(ids.count().await.unwrap(), 1);
+    // Global options after the subcommand work too.
+    assert_eq!(
+        ok(bus, &["identifiers", "count", "-o", "json"]).await,
+        "{\"count\":1}\n"
+    );
+}
+
+#[tokio::test]
+async fn locks_access_and_events() {
+    let s = Setup::start(LOCKS).await;
+    let bus = &s.bus;
+    ok(bus, &card_flags("11:22:33:44", "Carol")).await;
+    assert_eq!(
+        ok(bus, &["locks", "states"]).await,
+        "LOCK    STATE\nfirst   locked\nsecond  locked\n"
+    );
+    assert_eq!(
+        ok(bus, &["locks", "open", "second"]).await,
+        "lock second opened\n"
+    );
+    assert_eq!(
+        ok_json(bus, &["locks", "states"]).await,
+        json!({"first": "locked", "second": "open"})
+    );
+    assert_eq!(
+        ok_json(bus, &["access", "present", "card", "287454020"]).await,
+        json!({"granted": true, "reason": "granted"})
+    );
+    assert_eq!(
+        ok_json(bus, &["locks", "states"]).await,
+        json!({"first": "open", "second": "open"})
+    );
+    // Denied is an answer, not an error.
+    assert_eq!(
+        ok(bus, &["access", "present", "card", "99:99:99:99"]).await,
+        "denied: unknown identifier\n"
+    );
+    assert_eq!(
+        ok(bus, &["locks", "open", "all"]).await,
+        "all locks opened\n"
+    );
+
+    // The daemon's page as it is, and a table in UTC.
+    let page = ok_json(bus, &["events", "list", "--limit", "1"]).await;
+    assert_eq!(page["list_option"]["pagination"]["total_items"], 2);
+    assert_eq!(page["list_items"][0]["reason"], "unknown identifier");
+    let page = ok_json(bus, &["events", "list", "--limit", "1", "--page", "2"]).await;
+    assert_eq!(page["list_items"][0]["reason"], "granted");
+    let table = ok(bus, &["events", "list"]).await;
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 4, "{table}");
+    let header: Vec<&str> = lines[0].split_whitespace().collect();
+    assert_eq!(
+        header,
+        ["TIME", "SOURCE", "TYPE", "NUMBER", "UID", "GRANTED", "REASON", "LOCKS"]
+    );
+    let granted: Vec<&str> = lines[2].split_whitespace().collect();
+    let source = format!("dbus:uid={}", nix::unistd::getuid());
+    assert_eq!(
+        granted[1..],
+        [
+            source.as_str(),
+            "card",
+            "*****4020",
+            "1",
+            "yes",
+            "granted",
+            "first"
+        ]
+    );
+    assert_utc(granted[0]);
+    let denied: Vec<&str> = lines[1].split_whitespace().collect();
+    assert_eq!(denied[4..6], ["-", "no"]);
+    assert_eq!(lines[3], "page 1 of 1 (2 events)");
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ`, and not long ago.
+#[track_caller]
+fn assert_utc(time: &str) {
+    let b = time.as_bytes();
+    assert!(
+        time.len() == 20 && b[4] == b'-' && b[10] == b'T' && b[19] == b'Z',
+        "{time}"
+    );
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let year: u64 = time[..4].parse().unwrap();
+    let this_year = 1970 + now / 31_556_952;
+    assert!(year.abs_diff(this_year) <= 1, "{time}");
+}
+
+/// The next line a follower prints, within 20 s.
+async fn next_line(lines: &mut tokio::io::Lines<BufReader<tokio::process::ChildStdout>>) -> String {
+    tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+        .await
+        .expect("a line within 20 s")
+        .unwrap()
+        .expect("follow is still running")
+}
+
+#[tokio::test]
+async fn events_follow_prints_what_access_present_causes() {
+    let s = Setup::start(LOCKS).await;
+    let bus = &s.bus;
+    ok(bus, &card_flags("11:22:33:44", "Carol")).await;
+    let spawn = |json: bool| {
+        let mut cmd = tokio::process::Command::new(LATCHCTL);
+        cmd.arg("--address").arg(&bus.address);
+        if json {
+            cmd.args(["--output", "json"]);
+        }
+        cmd.args(["events", "follow"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap()
+    };
+    let mut table = spawn(false);
+    let mut json = spawn(true);
+    let mut table_lines = BufReader::new(table.stdout.take().unwrap()).lines();
+    let mut json_lines = BufReader::new(json.stdout.take().unwrap()).lines();
+    // The header comes once the table follower listens.
+    let header = next_line(&mut table_lines).await;
+    assert!(header.starts_with("TIME "), "{header}");
+    // The JSON follower says nothing until an event comes: present until it
+    // has heard one (it may have subscribed after the first).
+    let access = AccessProxy::new(&s.conn).await.unwrap();
+    let heard = async {
+        loop {
+            let (granted, _) = access.present("card", "287454020").await.unwrap();
+            assert!(granted);
+            tokio::select! {
+                line = json_lines.next_line() => return line.unwrap().unwrap(),
+                _ = tokio::time::sleep(Duration::from_millis(200)) => {}
+            }
+        }
+    };
+    let line = tokio::time::timeout(Duration::from_secs(20), heard)
+        .await
+        .expect("the JSON follower printed an event within 20 s");
+    let event: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(event["identifier_uid"], 1);
+    assert_eq!(event["granted"], true);
+    assert_eq!(event["identifier_number"], "*****4020");
+    assert_eq!(event["locks"], json!(["first"]));
+    // The table follower heard the first presentation.
+    let row = next_line(&mut table_lines).await;
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_utc(cells[0]);
+    assert_eq!(
+        cells[2..],
+        ["card", "*****4020", "1", "yes", "granted", "first"],
+        "{row}"
+    );
+    // Ctrl-C ends it cleanly.
+    for child in [&mut table, &mut json] {
+        let pid = nix::unistd::Pid::from_raw(child.id().unwrap() as i32);
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+        let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
+            .await
+            .expect("follow stops on SIGINT")
+            .unwrap();
+        assert_eq!(status.code(), Some(0));
+    }
+}
+
+/// Identifiers of every kind of limit, created with latchctl.
+async fn varied_identifiers(bus: &Bus) {
+    let flags: [&[&str]; 5] = [
+        &[
+            "--type",
+            "card",
+            "--number",
+            "12:34:56:79",
+            "--name",
+            "Alice",
+        ],
+        &[
+            "--type",
+            "inputCode",
+            "--number",
+            "0815",
+            "--name",
+            "Guest, \"G\"",
+            "--owner-type",
+            "guest",
+            "--lock",
+            "all",
+            "--from",
+            "1767225600",
+            "--to",
+            "1798761600",
+            "--max-passes",
+            "10",
+        ],
+        &[
+            "--type",
+            "qr",
+            "--number",
+            "123e4567-e89b-12d3-a456-426614174000",
+            "--name",
+            "Bob",
+            "--lock",
+            "second",
+            "--max-passes",
+            "3",
+        ],
+        &[
+            "--type",
+            "license_plate",
+            "--number",
+            "AB 123-CD",
+            "--name",
+            "Zoë",
+            "--from",
+            "2026-03-01T08:00",
+            "--to",
+            "2026-03-31T18:00:30",
+        ],
+        &[
+            "--type",
+            "ukey",
+            "--number",
+            "0042",
+            "--name",
+            "Dave",
+            "--owner-type",
+            "guest",
+        ],
+    ];
+    for (n, extra) in flags.iter().enumerate() {
+        let mut args = vec!["identifiers", "create"];
+        args.extend(*extra);
+        assert_eq!(ok(bus, &args).await, format!("{}\n", n + 1));
+    }
+}
+
+/// Every line of a CSV export without its uid.
+fn without_uids(csv: &str) -> Vec<String> {
+    csv.lines()
+        .map(|l| l.split_once(',').unwrap().1.to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn csv_export_delete_import_export_is_the_same() {
+    let s = Setup::start(LOCKS).await;
+    let bus = &s.bus;
+    varied_identifiers(bus).await;
+    let file = s.dir.path().join("ids.csv");
+    let path = file.to_str().unwrap();
+    assert_eq!(
+        ok(bus, &["identifiers", "export", path]).await,
+        format!("5 identifiers written to {path}\n")
+    );
+    let first = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(
+        first,
+        "uid,type,number,owner_name,owner_type,lock,valid_from,valid_to,max_passes,passes_left\n\
+         1,card,12:34:56:79,Alice,owner,first,,,,\n\
+         2,inputCode,0815,\"Guest, \"\"G\"\"\",guest,all,1767225600,1798761600,10,10\n\
+         3,qr,123e4567-e89b-12d3-a456-426614174000,Bob,owner,second,,,3,3\n\
+         4,license_plate,AB 123-CD,Zoë,owner,first,1772352000,1774980030,,\n\
+         5,ukey,0042,Dave,guest,first,,,,\n"
+    );
+    ok(
+        bus,
+        &["identifiers", "delete-many", "1", "2", "3", "4", "5"],
+    )
+    .await;
+    assert_eq!(ok(bus, &["identifiers", "count"]).await, "0\n");
+    assert_eq!(
+        ok(bus, &["identifiers", "import", path]).await,
+        "6\n7\n8\n9\n10\n"
+    );
+    // Standard output, the format said.
+    let second = ok(bus, &["identifiers", "export", "--format", "csv"]).await;
+    assert_ne!(first, second, "the uids are new");
+    assert_eq!(without_uids(&first), without_uids(&second));
+}
+
+/// An export's items without their uids.
+fn items_without_uids(export: &str) -> Vec<Value> {
+    let value: Value = serde_json::from_str(export).unwrap();
+    value["list_items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            let mut i = i.clone();
+            i.as_object_mut().unwrap().remove("identifier_uid").unwrap();
+            i
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn json_export_piped_into_import_round_trips() {
+    let s = Setup::start(LOCKS).await;
+    let bus = &s.bus;
+    varied_identifiers(bus).await;
+    let first = ok(bus, &["identifiers", "export"]).await;
+    assert_eq!(items_without_uids(&first).len(), 5);
+    ok(
+        bus,
+        &["identifiers", "delete-many", "1", "2", "3", "4", "5"],
+    )
+    .await;
+    // `export | import - --format json`, as the help shows.
+    let run = run_as(
+        &[LATCHCTL.to_string()],
+        bus,
+        &[
+            "--output",
+            "json",
+            "identifiers",
+            "import",
+            "-",
+            "--format",
+            "json",
+        ],
+        Some(&first),
+    )
+    .await;
+    assert_eq!(run.status, 0, "{run:?}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&run.stdout).unwrap(),
+        json!({"uids": [6, 7, 8, 9, 10]})
+    );
+    let file = s.dir.path().join("again.json");
+    assert_eq!(
+        ok_json(bus, &["identifiers", "export", file.to_str().unwrap()]).await,
+        json!({"count": 5})
+    );
+    let second = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(items_without_uids(&first), items_without_uids(&second));
+    // An empty panel exports an empty list, which imports as nothing.
+    ok(
+        bus,
+        &["identifiers", "delete-many", "6", "7", "8", "9", "10"],
+    )
+    .await;
+    let empty = ok(bus, &["identifiers", "export"]).await;
+    assert_eq!(empty, "{\"list_items\":[]}\n");
+    let run = run_as(
+        &[LATCHCTL.to_string()],
+        bus,
+        &["identifiers", "import", "-", "--format", "json"],
+        Some(&empty),
+    )
+    .await;
+    assert_eq!((run.status, run.stdout.as_str()), (0, ""), "{run:?}");
+}
+
+#[tokio::test]
+async fn export_pages_through_more_than_a_thousand() {
+    let s = Setup::start("").await;
+    let bus = &s.bus;
+    // List gives at most 1000 a page; export goes on to the next.
+    let mut csv = String::from("type,number,owner_name\n");
+    for n in 0..1001 {
+        csv += &format!("ukey,{},Owner {n}\n", 100_000 + n);
+    }
+    let file = s.dir.path().join("many.csv");
+    std::fs::write(&file, csv).unwrap();
+    let imported = ok_json(bus, &["identifiers", "import", file.to_str().unwrap()]).await;
+    assert_eq!(imported["uids"].as_array().unwrap().len(), 1001);
+    let export = ok(bus, &["identifiers", "export", "--format", "csv"]).await;
+    let uids: Vec<u32> = export
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(uids, (1..=1001).collect::<Vec<u32>>());
+    assert!(export.ends_with("1001,ukey,101000,Owner 1000,owner,first,,,,\n"));
+}
+
+#[tokio::test]
+async fn bad_files_and_lines_are_named_and_nothing_is_imported() {
+    let s = Setup::start("").await;
+    let bus = &s.bus;
+    let dir = s.dir.path();
+    let head =
+        "uid,type,number,owner_name,owner_type,lock,valid_from,valid_to,max_passes,passes_left\n";
+    let good = ",card,1,A,owner,first,,,,\n,card,2,B,owner,first,,,,\n";
+    let write = |name: &str, text: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let import =
+        |path: String| async move { latchctl(bus, &["identifiers", "import", &path]).await };
+
+    let path = write(
+        "passes.csv",
+        &format!("{head}{good},card,3,C,owner,first,,,ten,\n"),
+    );
+    failed(
+        &import(path.clone()).await,
+        1,
+        &format!("{path}:4: max_passes must be a whole number"),
+    );
+    let path = write(
+        "window.csv",
+        &format!("{head}{good},card,3,C,owner,first,1767225600,,,\n"),
+    );
+    failed(
+        &import(path.clone()).await,
+        1,
+        &format!(
+            "{path}:4: valid_from and valid_to go together: give both, or neither for permanent"
+        ),
+    );
+    let path = write("short.csv", &format!("{head}{good},card,3\n"));
+    failed(
+        &import(path.clone()).await,
+        1,
+        &format!("{path}:4: 3 fields where the header has 10"),
+    );
+    let path = write("header.csv", "kind,number,owner_name\ncard,1,A\n");
+    let run = import(path.clone()).await;
+    assert_eq!(run.status, 1, "{run:?}");
+    assert!(
+        run.stderr
+            .starts_with(&format!("latchctl: {path}:1: unknown column `kind`")),
+        "{run:?}"
+    );
+    let path = write("broken.json", "{\"list_items\": [\n  {\"a\": 1},\n]}\n");
+    failed(
+        &import(path.clone()).await,
+        1,
+        &format!("{path}:3: not JSON: expected value"),
+    );
+    let missing = dir.join("missing.csv").to_str().unwrap().to_string();
+    failed(
+        &import(missing.clone()).await,
+        1,
+        &format!("{missing}: No such file or directory"),
+    );
+    // latchd refuses the third line: its error, then where it came from.
+    let path = write(
+        "clash.csv",
+        &format!("{head}{good},card,00:02,C,owner,first,,,,\n"),
+    );
+    let run = import(path.clone()).await;
+    failed(
+        &run,
+        3,
+        "org.latchd.Panel1.Error.BadRequest: list_items[2]: Identifier with that type and number already exist",
+    );
+    assert_eq!(
+        run.stderr.lines().nth(1),
+        Some(format!("latchctl: list_items[2] is {path}:4").as_str())
+    );
+    // All or nothing.
+    assert_eq!(ok(bus, &["identifiers", "count"]).await, "0\n");
+
+    // A --file body that is not JSON is a bad file too.
+    let path = write("body.json", "{\"identifier_type\": \"card\",\n");
+    failed(
+        &latchctl(bus, &["identifiers", "create", "--file", &path]).await,
+        1,
+        &format!("{path}:2: not JSON: EOF while parsing an object"),
+    );
+
+    // Usage errors are clap's: exit status 2.
+    for args in [
+        vec!["identifiers", "import", "-"],
+        vec!["identifiers", "import", "ids.txt"],
+        vec!["identifiers", "create", "--type", "card", "--number", "1"],
+        vec!["identifiers", "create", "--json", "{}", "--type", "card"],
+        vec![
+            "identifiers",
+            "create",
+            "--type",
+            "card",
+            "--number",
+            "1",
+            "--name",
+            "A",
+            "--from",
+            "2026-01-01",
+        ],
+        vec![
+            "identifiers",
+            "create",
+            "--type",
+            "card",
+            "--number",
+            "1",
+            "--name",
+            "A",
+            "--from",
+            "2026-02-30",
+            "--to",
+            "2026-03-01",
+        ],
+        vec!["identifiers", "list", "--filter", "owner=A"],
+        vec!["identifiers", "get", "one"],
+        vec!["locks", "open", "third"],
+        vec!["frobnicate"],
+    ] {
+        let run = latchctl(bus, &args).await;
+        assert_eq!(run.status, 2, "{args:?}: {run:?}");
+        assert!(run.stderr.starts_with("error: "), "{args:?}: {run:?}");
+    }
+    let run = latchctl(bus, &[]).await;
+    assert_eq!(run.status, 2, "{run:?}");
+}
+
+#[tokio::test]
+async fn error_classes_have_their_exit_statuses() {
+    // Only the first lock is configured.
+    let s = Setup::start("[[lock]]\nname = \"first\"\nopen_time_ms = 1000\n").await;
+    let bus = &s.bus;
+    failed(
+        &latchctl(bus, &["identifiers", "get", "99"]).await,
+        3,
+        "org.latchd.Panel1.Error.BadRequest: Wrong Identifier uid",
+    );
+    failed(
+        &latchctl(bus, &["identifiers", "create", "--json", "not json"]).await,
+        3,
+        "org.latchd.Panel1.Error.BadRequest: Wrong JSON body",
+    );
+    failed(
+        &latchctl(bus, &["identifiers", "list", "--limit", "5000"]).await,
+        3,
+        "org.latchd.Panel1.Error.BadRequest: Wrong JSON body",
+    );
+    let master = [
+        "identifiers",
+        "create",
+        "--type",
+        "inputCode",
+        "--number",
+        "1234",
+        "--name",
+        "Eve",
+    ];
+    failed(
+        &latchctl(bus, &master).await,
+        3,
+        "org.latchd.Panel1.Error.BadRequest: Cannot create identifier with the same input code number as master code",
+    );
+    failed(
+        &latchctl(bus, &["events", "list", "--limit", "0"]).await,
+        3,
+        "org.latchd.Panel1.Error.BadRequest: Wrong JSON body",
+    );
+    failed(
+        &latchctl(bus, &["locks", "open", "second"]).await,
+        6,
+        "org.latchd.Panel1.Error.NotFound: This feature is disabled on your device",
+    );
+}
+
+#[tokio::test]
+async fn without_latchd_the_exit_status_is_8_and_without_a_bus_1() {
+    let bus = Bus::start();
+    for args in [
+        &["identifiers", "list"][..],
+        &["identifiers", "count"],
+        &["locks", "states"],
+        &["access", "present", "card", "1"],
+        &["events", "follow"],
+    ] {
+        let run = latchctl(&bus, args).await;
+        assert_eq!(run.status, 8, "{args:?}: {run:?}");
+        let first = run.stderr.lines().next().unwrap_or("");
+        assert!(
+            first.starts_with("latchctl: org.freedesktop.DBus.Error.ServiceUnknown: ")
+                || first.starts_with("latchctl: org.freedesktop.DBus.Error.NameHasNoOwner: "),
+            "{args:?}: {run:?}"
+        );
+        assert_eq!(
+            run.stderr.lines().nth(1),
+            Some("latchctl: is latchd running? Nobody owns org.latchd.Panel1 on this bus"),
+            "{args:?}"
+        );
+    }
+    let gone = bus.dir.path().join("no-socket");
+    let out = tokio::process::Command::new(LATCHCTL)
+        .arg(format!("--address=unix:path={}", gone.display()))
+        .args(["identifiers", "count"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("latchctl: cannot connect to the bus: ")
+            && stderr.trim_end().ends_with("No such file or directory"),
+        "{stderr}"
+    );
+}
+
+/// False (after saying so) when the tests cannot switch users.
+fn can_switch_users() -> bool {
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("skipped: calling as other users needs root (to create them and switch to them)");
+        return false;
+    }
+    static READY: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    READY.get_or_init(accounts::ensure);
+    true
+}
+
+/// The users of tests/auth.rs that these tests call as: a viewer and a
+/// user in no role group, created when missing.
+mod accounts {
+    pub const VIEWER: &str = "latchd-t-view";
+    pub const FEEDER: &str = "latchd-t-feed";
+    pub const NOBODY: &str = "latchd-t-none";
+    const ROLES: [(&str, Option<&str>); 3] = [
+        (VIEWER, Some("latchd-view")),
+        (FEEDER, Some("latchd-feed")),
+        (NOBODY, None),
+    ];
+    const GROUPS: [&str; 3] = ["latchd-admin", "latchd-view", "latchd-feed"];
+
+    pub fn ensure() {
+        for group in GROUPS {
+            if nix::unistd::Group::from_name(group).unwrap().is_none() {
+                // Another test binary may be doing the same: judge by the result.
+                let _ = run("groupadd", &["--system", group]);
+                assert!(nix::unistd::Group::from_name(group).unwrap().is_some());
+            }
+        }
+        for (user, role) in ROLES {
+            if nix::unistd::User::from_name(user).unwrap().is_none() {
+                let personal = if nix::unistd::Group::from_name(user).unwrap().is_some() {
+                    vec!["--gid", user]
+                } else {
+                    vec!["--user-group"]
+                };
+                let mut args = vec![
+                    "--system",
+                    "--no-create-home",
+                    "--home-dir",
+                    "/nonexistent",
+                    "--shell",
+                    "/usr/sbin/nologin",
+                ];
+                args.extend(personal);
+                args.push(user);
+                let _ = run("useradd", &args);
+                assert!(nix::unistd::User::from_name(user).unwrap().is_some());
+            }
+            for group in GROUPS {
+                let member = nix::unistd::Group::from_name(group)
+                    .unwrap()
+                    .unwrap()
+                    .mem
+                    .iter()
+                    .any(|m| m == user);
+                let wanted = role == Some(group);
+                if member != wanted {
+                    let flag = if wanted { "--add" } else { "--delete" };
+                    run("gpasswd", &[flag, user, group]).unwrap();
+                }
+            }
+        }
+    }
+
+    fn run(tool: &str, args: &[&str]) -> Result<(), String> {
+        let out = std::process::Command::new(tool)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("{tool} must be installed (passwd): {e}"));
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    }
+}
+
+/// latchctl run as `user` with the groups of the group database, from a
+/// copy the user may execute whatever the permissions of the build tree.
+fn as_user(user: &str, dir: &std::path::Path) -> Vec<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = dir.join("latchctl");
+    if !bin.exists() {
+        std::fs::copy(LATCHCTL, &bin).unwrap();
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let account = nix::unistd::User::from_name(user).unwrap().unwrap();
+    vec![
+        "setpriv".into(),
+        format!("--reuid={}", account.uid),
+        format!("--regid={}", account.gid),
+        "--init-groups".into(),
+        bin.to_str().unwrap().into(),
+    ]
+}
+
+#[tokio::test]
+async fn unauthorized_and_forbidden_callers() {
+    if !can_switch_users() {
+        return;
+    }
+    let s = Setup::start(LOCKS).await;
+    let bus = &s.bus;
+    ok(bus, &card_flags("11:22:33:44", "Carol")).await;
+    let bin_dir = tempfile::tempdir().unwrap();
+    let viewer = as_user(accounts::VIEWER, bin_dir.path());
+    let feeder = as_user(accounts::FEEDER, bin_dir.path());
+    let nobody = as_user(accounts::NOBODY, bin_dir.path());
+    let log_in = "latchd gives you no role: call as root or as a member of one of its groups \
+                  ([auth] in latchd.toml; latchd-admin, latchd-view, latchd-feed by default)";
+
+    // A viewer reads, and may not change.
+    let run = run_as(&viewer, bus, &["identifiers", "count"], None).await;
+    assert_eq!((run.status, run.stdout.as_str()), (0, "1\n"), "{run:?}");
+    let run = run_as(&viewer, bus, &["locks", "states"], None).await;
+    assert_eq!(run.status, 0, "{run:?}");
+    let run = run_as(&viewer, bus, &card_flags("1", "Mallory"), None).await;
+    failed(
+        &run,
+        5,
+        "org.latchd.Panel1.Error.Forbidden: Administrator rights required",
+    );
+    assert_eq!(
+        run.stderr.lines().nth(1),
+        Some("latchctl: this needs an administrator: root or a member of latchd's admin groups")
+    );
+    failed(
+        &run_as(&viewer, bus, &["locks", "open", "first"], None).await,
+        5,
+        "org.latchd.Panel1.Error.Forbidden: Administrator rights required",
+    );
+    // A feeder presents, and may not read.
+    let run = run_as(
+        &feeder,
+        bus,
+        &["access", "present", "card", "287454020"],
+        None,
+    )
+    .await;
+    assert_eq!(
+        (run.status, run.stdout.as_str()),
+        (0, "granted: granted\n"),
+        "{run:?}"
+    );
+    failed(
+        &run_as(&feeder, bus, &["events", "list"], None).await,
+        5,
+        "org.latchd.Panel1.Error.Forbidden: Administrator rights required",
+    );
+    // Someone without a role must log in; a property read says so as
+    // AccessDenied, the only error a property may answer with.
+    for args in [
+        &["identifiers", "list"][..],
+        &["access", "present", "card", "1"],
+    ] {
+        let run = run_as(&nobody, bus, args, None).await;
+        failed(&run, 4, "org.latchd.Panel1.Error.Unauthorized: Log In");
+        assert_eq!(
+            run.stderr.lines().nth(1),
+            Some(format!("latchctl: {log_in}").as_str())
+        );
+    }
+    failed(
+        &run_as(&nobody, bus, &["identifiers", "count"], None).await,
+        4,
+        "org.freedesktop.DBus.Error.AccessDenied: Log In",
+    );
+    // The feeder's property read is refused the same way (the message says why).
+    failed(
+        &run_as(&feeder, bus, &["locks", "states"], None).await,
+        4,
+        "org.freedesktop.DBus.Error.AccessDenied: Administrator rights required",
+    );
+    assert_eq!(ok(bus, &["identifiers", "count"]).await, "1\n");
+}
+
+/// Clears the immutable flag again, whatever happens in the test.
+struct Immutable(std::path::PathBuf);
+
+impl Immutable {
+    /// Makes `path` immutable (even for root), or says why it cannot.
+    fn set(path: &std::path::Path) -> Result<Immutable, String> {
+        let out = std::process::Command::new("chattr")
+            .arg("+i")
+            .arg(path)
+            .output()
+            .map_err(|e| format!("chattr: {e}"))?;
+        if out.status.success() {
+            Ok(Immutable(path.to_path_buf()))
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
+        }
+    }
+}
+
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("chattr")
+            .arg("-i")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+#[tokio::test]
+async fn storage_failed_when_the_journal_cannot_be_written() {
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("skipped: making the journal immutable (chattr +i) needs root");
+        return;
+    }
+    let s = Setup::start("").await;
+    let bus = &s.bus;
+    ok(bus, &card_flags("1", "Alice")).await;
+    let journal = std::fs::read_dir(&s.data)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("journal-")
+        })
+        .expect("a journal segment");
+    // latchd holds the segment open for appending; an immutable file refuses
+    // the write even so, and even to root.
+    let guard = match Immutable::set(&journal) {
+        Ok(guard) => guard,
+        Err(why) => {
+            eprintln!("skipped: the data folder's file system has no immutable flag ({why})");
+            return;
+        }
+    };
+    let run = latchctl(bus, &card_flags("2", "Bob")).await;
+    assert_eq!(run.status, 7, "{run:?}");
+    assert!(
+        run.stderr
+            .starts_with("latchctl: org.latchd.Panel1.Error.StorageFailed: "),
+        "{run:?}"
+    );
+    drop(guard);
+    // Nothing was applied, and latchd carries on once it can write again.
+    assert_eq!(ok(bus, &["identifiers", "count"]).await, "1\n");
+    assert_eq!(ok(bus, &card_flags("2", "Bob")).await, "2\n");
+}
+
+#[tokio::test]
+async fn completions_for_every_shell() {
+    // Elvish and PowerShell complete commands and flags, not their values.
+    for (shell, marker, values) in [
+        ("bash", "_latchctl()", true),
+        ("zsh", "#compdef latchctl", true),
+        ("fish", "complete -c latchctl", true),
+        ("elvish", "edit:completion:arg-completer[latchctl]", false),
+        ("powershell", "Register-ArgumentCompleter", false),
+    ] {
+        let out = tokio::process::Command::new(LATCHCTL)
+            .args(["completions", shell])
+            .output()
+            .await
+            .unwrap();
+        assert!(out.status.success(), "{shell}");
+        let script = String::from_utf8(out.stdout).unwrap();
+        assert!(script.contains(marker), "{shell}: {marker}");
+        for word in ["identifiers", "reset-passes", "follow", "max-passes"] {
+            assert!(script.contains(word), "{shell} completes {word}");
+        }
+        assert_eq!(script.contains("license_plate"), values, "{shell}");
+    }
+}
+
+#[tokio::test]
+async fn the_committed_man_page_is_current() {
+    let out = tokio::process::Command::new(LATCHCTL)
+        .arg("manpage")
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success());
+    let generated = String::from_utf8(out.stdout).unwrap();
+    let path = std::path::Path::new(ROOT).join("docs/man/latchctl.1");
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "docs/man/latchctl.1 differs from `latchctl manpage`: the help texts changed. \
+         Regenerate it with\n    cargo run --bin latchctl -- manpage > docs/man/latchctl.1\n\
+         and commit it."
+    );
+    // Every command is on the page.
+    for command in [
+        "identifiers create",
+        "identifiers get",
+        "identifiers update",
+        "identifiers delete",
+        "identifiers delete\\-many",
+        "identifiers import",
+        "identifiers export",
+        "identifiers list",
+        "identifiers reset\\-passes",
+        "identifiers count",
+        "locks states",
+        "locks open",
+        "access present",
+        "events list",
+        "events follow",
+        "completions",
+        "manpage",
+    ] {
+        assert!(
+            generated.contains(&format!(".SS \"latchctl {command}\"")),
+            "{command}"
+        );
+    }
+}
