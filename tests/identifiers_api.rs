@@ -982,7 +982,7 @@ async fn concurrent_clashes_and_many_mutations_survive_restart() {
 
     // Long names make big journal lines: well past the compaction threshold.
     // 100 calls at a time: the bus allows 128 pending replies per connection.
-    let name = "N".repeat(300);
+    let name = "N".repeat(latchd::domain::limits::MAX_OWNER_NAME);
     let mut uids = Vec::new();
     for chunk in 0..4u32 {
         let mut calls = tokio::task::JoinSet::new();

@@ -132,7 +132,7 @@ impl<I: Interface> Interface for Checked<I> {
         name: MemberName<'call>,
     ) -> DispatchResult2<'call> {
         if let Some(expected) = self.signatures.get(name.as_str()) {
-            let got = msg.body().signature().to_string();
+            let got = msg.body().signature().to_string_no_parens();
             if got != *expected {
                 let mut message = String::new();
                 let _ = write!(
