@@ -105,6 +105,7 @@ fn main() -> ExitCode {
             bus_address,
         } => {
             logging::init();
+            return_large_allocations();
             match run(&config, bus_address) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
@@ -236,6 +237,23 @@ async fn serve(
     // the store's owner thread sees its last handle go.
     dbus::unserve(&conn).await;
     served
+}
+
+/// Memory of large messages goes back to the system when they are freed.
+/// A D-Bus message may be 32 MiB, and anyone may send latchd one (it is
+/// refused only once read). glibc serves such a buffer from a mapping of its
+/// own, but after freeing one it raises its threshold to that size, so the
+/// next flood of large messages is served from the heap and stays resident
+/// (hundreds of MB on a panel with 1 GB). A fixed threshold keeps them
+/// mapped and returned.
+#[allow(unsafe_code)]
+fn return_large_allocations() {
+    // SAFETY: mallopt only changes glibc's allocation policy; called once at
+    // start, before any other thread exists.
+    let set = unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, 256 * 1024) };
+    if set != 1 {
+        log::warn!("could not fix the allocator's mmap threshold");
+    }
 }
 
 /// Which Raspberry Pi this is, when it is one (support requests start here).

@@ -620,3 +620,90 @@ async fn the_role_groups_are_those_of_the_config() {
         (UNAUTHORIZED.to_string(), LOG_IN.to_string())
     );
 }
+
+/// `gdbus monitor` as `who`, watching signals from org.latchd.Panel1; its
+/// output collects in the returned buffer.
+fn monitor_as(
+    who: &Caller,
+    bus: &Bus,
+) -> (
+    tokio::process::Child,
+    std::sync::Arc<std::sync::Mutex<String>>,
+) {
+    use tokio::io::AsyncReadExt;
+    let mut argv = who.0.clone();
+    argv.extend([
+        "gdbus".to_string(),
+        "monitor".to_string(),
+        "--address".to_string(),
+        bus.address.clone(),
+        "--dest".to_string(),
+        "org.latchd.Panel1".to_string(),
+    ]);
+    let mut child = tokio::process::Command::new(&argv[0])
+        .args(&argv[1..])
+        .env_clear()
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|e| panic!("gdbus must be installed (libglib2.0-bin): {e}"));
+    let mut stdout = child.stdout.take().unwrap();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let out = seen.clone();
+    tokio::spawn(async move {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buf).await {
+            if n == 0 {
+                break;
+            }
+            out.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    (child, seen)
+}
+
+#[tokio::test]
+async fn signals_reach_only_callers_with_a_role() {
+    if !can_run() {
+        return;
+    }
+    let s = Setup::start(
+        "[clock]\nrequire_sync = false\n\n[[lock]]\nname = \"first\"\nopen_time_ms = 1000\n",
+    )
+    .await;
+    let ids = s.identifiers().await;
+    ids.create(&card("11:22:33:44", "Alice")).await.unwrap();
+    let (_viewer, viewer_saw) = monitor_as(&Caller::user(VIEWER), &s.bus);
+    let (_outsider, outsider_saw) = monitor_as(&Caller::user(NOBODY), &s.bus);
+    let (_feeder, feeder_saw) = monitor_as(&Caller::user(FEEDER), &s.bus);
+    let access = AccessProxy::new(&s.conn).await.unwrap();
+    // Present until the viewer's monitor (started asynchronously) reports
+    // both an AccessEvent and the lock's States change.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let (granted, _) = access.present("card", "11:22:33:44").await.unwrap();
+        assert!(granted);
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let seen = viewer_saw.lock().unwrap().clone();
+        if seen.contains("AccessEvent") && seen.contains("States") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the viewer never saw the signals: {seen}"
+        );
+    }
+    // Delivered to the viewer, so already decided for the others too.
+    for (who, saw) in [("no role", &outsider_saw), ("feeder", &feeder_saw)] {
+        let saw = saw.lock().unwrap().clone();
+        assert!(
+            !saw.contains("AccessEvent") && !saw.contains("States"),
+            "a caller with {who} received latchd's signals: {saw}"
+        );
+    }
+}

@@ -62,6 +62,11 @@ impl Bus {
         }
     }
 
+    /// The dbus-daemon's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub async fn connect(&self) -> zbus::Connection {
         zbus::connection::Builder::address(self.address.as_str())
             .unwrap()
