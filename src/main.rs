@@ -17,7 +17,7 @@ Usage:
   latchd --reseal FILE
 
 Options:
-  --config FILE          configuration file (default /etc/latchd/latchd.toml)
+  -c, --config FILE      configuration file (default /etc/latchd/latchd.toml)
   --bus-address ADDRESS  serve on this D-Bus address instead of the system bus
                          (the system bus honours DBUS_SYSTEM_BUS_ADDRESS)
   --check-config FILE    check FILE and the data it points to, print what is

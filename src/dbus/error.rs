@@ -38,6 +38,11 @@ impl Error {
                 name.as_str().to_string(),
                 message.clone().unwrap_or_default(),
             ),
+            // A property read fails with a standard error (AccessDenied).
+            Error::ZBus(zbus::Error::FDO(e)) => (
+                e.name().as_str().to_string(),
+                e.description().unwrap_or_default().to_string(),
+            ),
             Error::ZBus(e) => (self.name().as_str().to_string(), e.to_string()),
             other => (
                 other.name().as_str().to_string(),

@@ -224,6 +224,7 @@ pub fn error_of<T: std::fmt::Debug, E: Into<latchd::dbus::Error>>(
 ) -> (String, String) {
     match result.map_err(Into::into) {
         Err(e @ latchd::dbus::Error::ZBus(zbus::Error::MethodError(..)))
+        | Err(e @ latchd::dbus::Error::ZBus(zbus::Error::FDO(_)))
         | Err(
             e @ (latchd::dbus::Error::BadRequest(_)
             | latchd::dbus::Error::Unauthorized(_)
