@@ -50,7 +50,12 @@ impl EventLog {
                 let text = String::from_utf8_lossy(&bytes[..whole]);
                 for (n, line) in text.lines().enumerate() {
                     lines += 1;
-                    match parse_line(line) {
+                    let parsed = if line.len() > 2 * crate::domain::limits::MAX_EVENT {
+                        None
+                    } else {
+                        parse_line(line).filter(|e| e.len() <= crate::domain::limits::MAX_EVENT)
+                    };
+                    match parsed {
                         Some(event) => {
                             if recent.len() == keep {
                                 recent.pop_front();

@@ -30,6 +30,12 @@ pub const MAX_FILTER_VALUE: usize = 32 * 1024;
 /// a smaller `limit` and nothing is skipped.
 pub const MAX_PAGE: usize = 16 * 1024 * 1024;
 
+/// An access event, in bytes, as recorded and signalled. Events are built
+/// from bounded parts (a masked number of at most 512 characters, a source,
+/// a reason); a longer line in `events.toml` (written by an older latchd, or
+/// by hand) is skipped when the log is read, so it is never replied.
+pub const MAX_EVENT: usize = 4096;
+
 /// Characters of Base64 for the largest face_id vector (4096 `f32`s).
 pub const MAX_FACE_BASE64: usize = (4096usize * 4).div_ceil(3) * 4;
 
