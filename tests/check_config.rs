@@ -20,11 +20,12 @@ fn refused_start(config: &std::path::Path, bus_address: &str) -> String {
 }
 
 fn check(config: &std::path::Path) -> (bool, String, String) {
-    let out = Command::new(BIN)
-        .arg("--check-config")
-        .arg(config)
-        .output()
-        .unwrap();
+    run_with("--check-config", config)
+}
+
+/// `latchd FLAG CONFIG`: whether it succeeded, its output and its errors.
+fn run_with(flag: &str, config: &std::path::Path) -> (bool, String, String) {
+    let out = Command::new(BIN).arg(flag).arg(config).output().unwrap();
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -98,16 +99,7 @@ async fn two_identifiers() -> Setup {
 }
 
 fn journal(data: &std::path::Path) -> std::path::PathBuf {
-    std::fs::read_dir(data)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("journal-")
-        })
-        .unwrap()
+    journal_segment(data).expect("a journal segment")
 }
 
 #[tokio::test]
@@ -283,16 +275,7 @@ async fn snapshot_and_journal() -> Setup {
 }
 
 fn reseal(config: &std::path::Path) -> (bool, String, String) {
-    let out = Command::new(BIN)
-        .arg("--reseal")
-        .arg(config)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    run_with("--reseal", config)
 }
 
 #[tokio::test]

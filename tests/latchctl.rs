@@ -898,86 +898,7 @@ async fn without_latchd_the_exit_status_is_8_and_without_a_bus_1() {
     );
 }
 
-/// False (after saying so) when the tests cannot switch users.
-fn can_switch_users() -> bool {
-    if !nix::unistd::geteuid().is_root() {
-        eprintln!("skipped: calling as other users needs root (to create them and switch to them)");
-        return false;
-    }
-    static READY: std::sync::OnceLock<()> = std::sync::OnceLock::new();
-    READY.get_or_init(accounts::ensure);
-    true
-}
-
-/// The users of tests/auth.rs that these tests call as: a viewer and a
-/// user in no role group, created when missing.
-mod accounts {
-    pub const VIEWER: &str = "latchd-t-view";
-    pub const FEEDER: &str = "latchd-t-feed";
-    pub const NOBODY: &str = "latchd-t-none";
-    const ROLES: [(&str, Option<&str>); 3] = [
-        (VIEWER, Some("latchd-view")),
-        (FEEDER, Some("latchd-feed")),
-        (NOBODY, None),
-    ];
-    const GROUPS: [&str; 3] = ["latchd-admin", "latchd-view", "latchd-feed"];
-
-    pub fn ensure() {
-        for group in GROUPS {
-            if nix::unistd::Group::from_name(group).unwrap().is_none() {
-                // Another test binary may be doing the same: judge by the result.
-                let _ = run("groupadd", &["--system", group]);
-                assert!(nix::unistd::Group::from_name(group).unwrap().is_some());
-            }
-        }
-        for (user, role) in ROLES {
-            if nix::unistd::User::from_name(user).unwrap().is_none() {
-                let personal = if nix::unistd::Group::from_name(user).unwrap().is_some() {
-                    vec!["--gid", user]
-                } else {
-                    vec!["--user-group"]
-                };
-                let mut args = vec![
-                    "--system",
-                    "--no-create-home",
-                    "--home-dir",
-                    "/nonexistent",
-                    "--shell",
-                    "/usr/sbin/nologin",
-                ];
-                args.extend(personal);
-                args.push(user);
-                let _ = run("useradd", &args);
-                assert!(nix::unistd::User::from_name(user).unwrap().is_some());
-            }
-            for group in GROUPS {
-                let member = nix::unistd::Group::from_name(group)
-                    .unwrap()
-                    .unwrap()
-                    .mem
-                    .iter()
-                    .any(|m| m == user);
-                let wanted = role == Some(group);
-                if member != wanted {
-                    let flag = if wanted { "--add" } else { "--delete" };
-                    run("gpasswd", &[flag, user, group]).unwrap();
-                }
-            }
-        }
-    }
-
-    fn run(tool: &str, args: &[&str]) -> Result<(), String> {
-        let out = std::process::Command::new(tool)
-            .args(args)
-            .output()
-            .unwrap_or_else(|e| panic!("{tool} must be installed (passwd): {e}"));
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(String::from_utf8_lossy(&out.stderr).into_owned())
-        }
-    }
-}
+use common::accounts::{self, can_switch_users};
 
 /// latchctl run as `user` with the groups of the group database, from a
 /// copy the user may execute whatever the permissions of the build tree.
@@ -1115,16 +1036,7 @@ async fn storage_failed_when_the_journal_cannot_be_written() {
     let s = Setup::start("").await;
     let bus = &s.bus;
     ok(bus, &card_flags("1", "Alice")).await;
-    let journal = std::fs::read_dir(&s.data)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("journal-")
-        })
-        .expect("a journal segment");
+    let journal = journal_segment(&s.data).expect("a journal segment");
     // latchd holds the segment open for appending; an immutable file refuses
     // the write even so, and even to root.
     let guard = match Immutable::set(&journal) {

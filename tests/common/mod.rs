@@ -2,6 +2,8 @@
 //! real `latchd` binary, and a zbus client.
 #![allow(dead_code)]
 
+pub mod accounts;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -111,6 +113,19 @@ pub fn write_config(dir: &Path, data: &Path, extra: &str) -> PathBuf {
     );
     std::fs::write(&path, text).unwrap();
     path
+}
+
+/// The first journal segment in the data folder `data`, if any.
+pub fn journal_segment(data: &Path) -> Option<PathBuf> {
+    std::fs::read_dir(data)
+        .ok()?
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("journal-")
+        })
 }
 
 /// Whether someone owns org.latchd.Panel1 on `bus`.
