@@ -518,7 +518,9 @@ Print access events as they happen, one a line, until interrupted (Ctrl-C)
 or terminated; either ends it with exit status 0. The table's header line
 comes once latchctl is listening; with --output json each line is latchd's
 event object as it is, for tools such as jq. A restart of latchd does not
-end it: the events of the new latchd follow.",
+end it: the events of the new latchd follow. The bus delivers the events
+only to root and the members of the admin and viewer groups; anyone else
+sees nothing.",
         after_long_help = "\
 Example:
   latchctl --output json events follow | jq --unbuffered 'select(.granted | not)'"
