@@ -35,39 +35,29 @@ impl EventLog {
     pub fn open(dir: &Path, keep: usize) -> io::Result<EventLog> {
         let keep = keep.max(1);
         let path = dir.join(FILE);
-        let mut recent = VecDeque::with_capacity(keep);
-        let mut lines = 0;
-        match fs::read(&path) {
+        let read = match fs::read(&path) {
             Ok(bytes) => {
-                let whole = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |n| n + 1);
-                if whole < bytes.len() {
-                    log::warn!(file = path.display().to_string().as_str(), bytes = (bytes.len() - whole) as u64; "dropping an incomplete last line of the event log");
+                let read = read_log(&bytes, keep);
+                if read.whole < bytes.len() {
+                    log::warn!(file = path.display().to_string().as_str(), bytes = (bytes.len() - read.whole) as u64; "dropping an incomplete last line of the event log");
                     OpenOptions::new()
                         .write(true)
                         .open(&path)
-                        .and_then(|f| f.set_len(whole as u64).and_then(|_| f.sync_data()))?;
+                        .and_then(|f| f.set_len(read.whole as u64).and_then(|_| f.sync_data()))?;
                 }
-                let text = String::from_utf8_lossy(&bytes[..whole]);
-                for (n, line) in text.lines().enumerate() {
-                    lines += 1;
-                    match parse_line(line) {
-                        Some(event) => {
-                            if recent.len() == keep {
-                                recent.pop_front();
-                            }
-                            recent.push_back(event);
-                        }
-                        None => log::warn!(
-                            file = path.display().to_string().as_str(),
-                            line = n + 1;
-                            "skipping an event log line that does not read back"
-                        ),
-                    }
+                for line in &read.skipped {
+                    log::warn!(
+                        file = path.display().to_string().as_str(),
+                        line = *line;
+                        "skipping an event log line that does not read back"
+                    );
                 }
+                read
             }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => read_log(&[], keep),
             Err(e) => return Err(e),
-        }
+        };
+        let (recent, lines) = (read.recent, read.lines);
         let recent = Arc::new(Mutex::new(recent));
         let (tx, rx) = mpsc::sync_channel(1024);
         let writer = Writer {
@@ -109,24 +99,72 @@ impl EventLog {
     /// The newest events first: page `page` (from 1) of `limit`.
     pub fn page(&self, limit: usize, page: usize) -> (usize, Vec<String>) {
         let recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
-        let total = recent.len();
-        let events = recent
-            .iter()
-            .rev()
-            .skip(limit.saturating_mul(page.saturating_sub(1)))
-            .take(limit)
-            .cloned()
-            .collect();
-        (total, events)
+        page_of(&recent, limit, page)
+    }
+}
+
+/// The newest of `recent` first: page `page` (from 1) of `limit`, and the total.
+pub(crate) fn page_of(
+    recent: &VecDeque<String>,
+    limit: usize,
+    page: usize,
+) -> (usize, Vec<String>) {
+    let events = recent
+        .iter()
+        .rev()
+        .skip(limit.saturating_mul(page.saturating_sub(1)))
+        .take(limit)
+        .cloned()
+        .collect();
+    (recent.len(), events)
+}
+
+/// What the bytes of `events.toml` read as.
+pub(crate) struct ReadLog {
+    /// The newest `keep` events, oldest first.
+    pub recent: VecDeque<String>,
+    /// Lines read, those skipped included.
+    pub lines: usize,
+    /// The length of the whole lines: a last line without its newline ends here.
+    pub whole: usize,
+    /// The numbers (from 1) of the lines that do not read back.
+    pub skipped: Vec<usize>,
+}
+
+/// Reads the log's lines, keeping the newest `keep` events (at least 1).
+pub(crate) fn read_log(bytes: &[u8], keep: usize) -> ReadLog {
+    let keep = keep.max(1);
+    let whole = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |n| n + 1);
+    let mut recent = VecDeque::with_capacity(keep);
+    let mut lines = 0;
+    let mut skipped = Vec::new();
+    let text = String::from_utf8_lossy(&bytes[..whole]);
+    for (n, line) in text.lines().enumerate() {
+        lines += 1;
+        match parse_line(line) {
+            Some(event) => {
+                if recent.len() == keep {
+                    recent.pop_front();
+                }
+                recent.push_back(event);
+            }
+            None => skipped.push(n + 1),
+        }
+    }
+    ReadLog {
+        recent,
+        lines,
+        whole,
+        skipped,
     }
 }
 
 /// `event = "<json>"`: one TOML line an event.
-fn format_line(event: &str) -> String {
+pub(crate) fn format_line(event: &str) -> String {
     format!("event = {}\n", toml::Value::String(event.to_string()))
 }
 
-fn parse_line(line: &str) -> Option<String> {
+pub(crate) fn parse_line(line: &str) -> Option<String> {
     let table: toml::Table = toml::from_str(line).ok()?;
     table.get("event")?.as_str().map(str::to_string)
 }
