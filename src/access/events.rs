@@ -159,9 +159,13 @@ pub(crate) fn read_log(bytes: &[u8], keep: usize) -> ReadLog {
     }
 }
 
-/// `event = "<json>"`: one TOML line an event.
+/// `event = "<json>"`: one TOML line an event, whatever it holds (control
+/// characters escaped).
 pub(crate) fn format_line(event: &str) -> String {
-    format!("event = {}\n", toml::Value::String(event.to_string()))
+    let mut line = String::from("event = ");
+    crate::storage::record::write_inline(&toml::Value::String(event.to_string()), &mut line);
+    line.push('\n');
+    line
 }
 
 pub(crate) fn parse_line(line: &str) -> Option<String> {
@@ -271,6 +275,23 @@ mod tests {
         let (total, page) = reopened.page(10, 1);
         assert_eq!(total, 3);
         assert_eq!(page[0], "{\"n\":3}");
+    }
+
+    /// An event read back from the log may hold a newline (`\n` escaped in
+    /// the file); written back, it spanned lines that then did not read
+    /// back (found by fuzzing).
+    #[test]
+    fn every_event_is_written_on_one_line() {
+        for event in ["a\nb", "a\"b\\c\r\u{1}\u{7f}", "\"\"\"", "x''y'", "ünï 中"] {
+            let line = format_line(event);
+            assert_eq!(line.matches('\n').count(), 1, "{line:?}");
+            assert!(line.ends_with('\n'));
+            assert_eq!(
+                parse_line(line.trim_end()).as_deref(),
+                Some(event),
+                "{line:?}"
+            );
+        }
     }
 
     #[test]

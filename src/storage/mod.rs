@@ -15,7 +15,7 @@
 //! acknowledged and is dropped. Anything else that does not read back is
 //! corruption: loading stops with the file and line, and nothing is written.
 
-mod record;
+pub(crate) mod record;
 
 pub use record::Record;
 
