@@ -321,22 +321,51 @@ fn replay_segment(
                 ),
             ));
         }
-        for item in &change.put {
-            let key_free = registry.find(item.body.kind, &item.body.number);
-            if let Some(other) = key_free.filter(|o| o.uid != item.uid) {
-                if !change.remove.contains(&other.uid) {
-                    return Err(LoadError::at(
-                        path,
-                        Some(line_no),
-                        format!("uid {} clashes with uid {}", item.uid, other.uid),
-                    ));
-                }
-            }
-        }
+        check_line(&change, registry).map_err(|msg| LoadError::at(path, Some(line_no), msg))?;
+        let next_uid = registry.next_uid();
         registry.apply(&change);
+        // A line never lowers the next uid: not below the one before it (a
+        // snapshot's may be higher), nor to a uid it stores.
+        let above = change.put.iter().map(|i| i.uid.saturating_add(1));
+        registry.set_next_uid(above.fold(next_uid, u32::max));
         *last_seq = seq;
     }
     Ok((offset as u64, false))
+}
+
+/// What a journal line may put, checked as the snapshot reader checks its
+/// identifiers: uids from 1, numbers valid for their type, and no type and
+/// number held twice (by another identifier the line does not remove, or
+/// twice in the line).
+fn check_line(change: &Change, registry: &Registry) -> Result<(), String> {
+    use crate::domain::registry::IntegrityError;
+    let mut keys = std::collections::HashMap::new();
+    for item in &change.put {
+        if item.uid == 0 {
+            return Err(IntegrityError::ZeroUid.to_string());
+        }
+        let kind = item.body.kind;
+        let Some(canonical) = kind.canonical(&item.body.number) else {
+            return Err(IntegrityError::BadNumber {
+                uid: item.uid,
+                kind: kind.as_str(),
+            }
+            .to_string());
+        };
+        let clash = |other: u32| format!("uid {} clashes with uid {other}", item.uid);
+        if let Some(other) = keys.insert((kind, canonical), item.uid) {
+            if other != item.uid {
+                return Err(clash(other));
+            }
+        }
+        let key_free = registry.find(kind, &item.body.number);
+        if let Some(other) = key_free.filter(|o| o.uid != item.uid) {
+            if !change.remove.contains(&other.uid) {
+                return Err(clash(other.uid));
+            }
+        }
+    }
+    Ok(())
 }
 
 #[derive(serde::Deserialize)]
@@ -658,4 +687,94 @@ pub fn write_fresh(dir: &Path, registry: &Registry) -> io::Result<()> {
     fs::create_dir_all(dir)?;
     let items: Vec<Arc<Identifier>> = registry.iter().cloned().collect();
     write_snapshot(dir, &items, registry.next_uid(), 0, &[]).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RECORD: &str = r#"owner_name = "A", owner_type = "owner", lock = "first", time = { is_permanent = true }, passes = { is_permanent = true }, passes_left = -1"#;
+
+    /// A journal of `lines` (`put = [...], remove = [...], next_uid = N }`
+    /// from mutation 1), with right checksums, read on its own.
+    fn replay(lines: &[String]) -> Result<Registry, String> {
+        let mut journal = String::new();
+        for (n, content) in lines.iter().enumerate() {
+            let seq = n as u64 + 1;
+            journal.push_str(&format!(
+                "{seq} = {{ crc = {}, {content}\n",
+                checksum(seq, content)
+            ));
+        }
+        let path = Path::new("/data/journal-00000000000000000001.toml");
+        read_data(
+            Path::new("/data/identifiers.toml"),
+            None,
+            || Ok(vec![path.to_path_buf()]),
+            |_| Ok(journal.clone().into_bytes()),
+            Rules::default(),
+        )
+        .map(|loaded| loaded.registry)
+        .map_err(|e| e.to_string())
+    }
+
+    fn put(items: &[(u32, &str, &str)], next_uid: u32) -> String {
+        let items: Vec<String> = items
+            .iter()
+            .map(|(uid, kind, number)| {
+                format!("{{ uid = {uid}, type = \"{kind}\", number = \"{number}\", {RECORD} }}")
+            })
+            .collect();
+        format!(
+            "put = [{}], remove = [], next_uid = {next_uid} }}",
+            items.join(", ")
+        )
+    }
+
+    /// A line whose next_uid is below a uid stored lowered the next uid, so
+    /// a Create would have replaced that identifier (found by fuzzing).
+    #[test]
+    fn a_journal_line_never_lowers_the_next_uid() {
+        let r = replay(&[put(&[(6, "card", "7")], 7), put(&[(2, "card", "8")], 3)]).unwrap();
+        assert_eq!(r.next_uid(), 7);
+        let r = replay(&[put(&[(9, "card", "7")], 2)]).unwrap();
+        assert_eq!(r.next_uid(), 10);
+        r.check_invariants().unwrap();
+    }
+
+    /// What the snapshot reader refuses, the journal refuses too, at its line.
+    #[test]
+    fn a_journal_line_puts_only_what_a_snapshot_may_hold() {
+        let at = "/data/journal-00000000000000000001.toml:";
+        for (lines, error) in [
+            (
+                vec![put(&[(0, "card", "7")], 1)],
+                "1: identifier uid 0 is not allowed",
+            ),
+            (
+                vec![put(&[(1, "card", "12:3")], 2)],
+                "1: identifier uid 1: identifier_number is not a valid card",
+            ),
+            (
+                vec![put(&[(1, "card", "7"), (2, "card", "00:07")], 3)],
+                "1: uid 2 clashes with uid 1",
+            ),
+            (
+                vec![put(&[(1, "card", "7")], 2), put(&[(2, "card", "7")], 3)],
+                "2: uid 2 clashes with uid 1",
+            ),
+        ] {
+            assert_eq!(replay(&lines).unwrap_err(), format!("{at}{error}"));
+        }
+        // Replacing an identifier, or taking the number of one removed, is fine.
+        let remove_1 = put(&[(2, "card", "7")], 3).replace("remove = []", "remove = [1]");
+        let r = replay(&[
+            put(&[(1, "card", "7")], 2),
+            put(&[(1, "card", "07")], 2),
+            remove_1,
+        ])
+        .unwrap();
+        r.check_invariants().unwrap();
+        assert_eq!(r.len(), 1);
+    }
 }
