@@ -10,12 +10,15 @@
 //! - [`dbus`]: the thin D-Bus layer, and the clients it generates.
 //! - [`config`], [`logging`], [`file_error`]: the configuration file, the
 //!   journal, errors that name a file and line.
+//! - `fuzzing` (hidden): pure entry points for the fuzz targets in `fuzz/`.
 
 pub mod access;
 pub mod config;
 pub mod dbus;
 pub mod domain;
 pub mod file_error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod hardware;
 pub mod logging;
 pub mod storage;

@@ -35,44 +35,29 @@ impl EventLog {
     pub fn open(dir: &Path, keep: usize) -> io::Result<EventLog> {
         let keep = keep.max(1);
         let path = dir.join(FILE);
-        let mut recent = VecDeque::with_capacity(keep);
-        let mut lines = 0;
-        match fs::read(&path) {
+        let read = match fs::read(&path) {
             Ok(bytes) => {
-                let whole = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |n| n + 1);
-                if whole < bytes.len() {
-                    log::warn!(file = path.display().to_string().as_str(), bytes = (bytes.len() - whole) as u64; "dropping an incomplete last line of the event log");
+                let read = read_log(&bytes, keep);
+                if read.whole < bytes.len() {
+                    log::warn!(file = path.display().to_string().as_str(), bytes = (bytes.len() - read.whole) as u64; "dropping an incomplete last line of the event log");
                     OpenOptions::new()
                         .write(true)
                         .open(&path)
-                        .and_then(|f| f.set_len(whole as u64).and_then(|_| f.sync_data()))?;
+                        .and_then(|f| f.set_len(read.whole as u64).and_then(|_| f.sync_data()))?;
                 }
-                let text = String::from_utf8_lossy(&bytes[..whole]);
-                for (n, line) in text.lines().enumerate() {
-                    lines += 1;
-                    let parsed = if line.len() > 2 * crate::domain::limits::MAX_EVENT {
-                        None
-                    } else {
-                        parse_line(line).filter(|e| e.len() <= crate::domain::limits::MAX_EVENT)
-                    };
-                    match parsed {
-                        Some(event) => {
-                            if recent.len() == keep {
-                                recent.pop_front();
-                            }
-                            recent.push_back(event);
-                        }
-                        None => log::warn!(
-                            file = path.display().to_string().as_str(),
-                            line = n + 1;
-                            "skipping an event log line that does not read back"
-                        ),
-                    }
+                for line in &read.skipped {
+                    log::warn!(
+                        file = path.display().to_string().as_str(),
+                        line = *line;
+                        "skipping an event log line that does not read back"
+                    );
                 }
+                read
             }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => read_log(&[], keep),
             Err(e) => return Err(e),
-        }
+        };
+        let (recent, lines) = (read.recent, read.lines);
         let recent = Arc::new(Mutex::new(recent));
         let (tx, rx) = mpsc::sync_channel(1024);
         let writer = Writer {
@@ -114,24 +99,83 @@ impl EventLog {
     /// The newest events first: page `page` (from 1) of `limit`.
     pub fn page(&self, limit: usize, page: usize) -> (usize, Vec<String>) {
         let recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
-        let total = recent.len();
-        let events = recent
-            .iter()
-            .rev()
-            .skip(limit.saturating_mul(page.saturating_sub(1)))
-            .take(limit)
-            .cloned()
-            .collect();
-        (total, events)
+        page_of(&recent, limit, page)
     }
 }
 
-/// `event = "<json>"`: one TOML line an event.
-fn format_line(event: &str) -> String {
-    format!("event = {}\n", toml::Value::String(event.to_string()))
+/// The newest of `recent` first: page `page` (from 1) of `limit`, and the total.
+pub(crate) fn page_of(
+    recent: &VecDeque<String>,
+    limit: usize,
+    page: usize,
+) -> (usize, Vec<String>) {
+    let events = recent
+        .iter()
+        .rev()
+        .skip(limit.saturating_mul(page.saturating_sub(1)))
+        .take(limit)
+        .cloned()
+        .collect();
+    (recent.len(), events)
 }
 
-fn parse_line(line: &str) -> Option<String> {
+/// What the bytes of `events.toml` read as.
+pub(crate) struct ReadLog {
+    /// The newest `keep` events, oldest first.
+    pub recent: VecDeque<String>,
+    /// Lines read, those skipped included.
+    pub lines: usize,
+    /// The length of the whole lines: a last line without its newline ends here.
+    pub whole: usize,
+    /// The numbers (from 1) of the lines that do not read back.
+    pub skipped: Vec<usize>,
+}
+
+/// Reads the log's lines, keeping the newest `keep` events (at least 1).
+pub(crate) fn read_log(bytes: &[u8], keep: usize) -> ReadLog {
+    let keep = keep.max(1);
+    let whole = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |n| n + 1);
+    let mut recent = VecDeque::with_capacity(keep);
+    let mut lines = 0;
+    let mut skipped = Vec::new();
+    let text = String::from_utf8_lossy(&bytes[..whole]);
+    for (n, line) in text.lines().enumerate() {
+        lines += 1;
+        // A line larger than any event latchd records (an older or edited
+        // file) is skipped, never replied.
+        let parsed = if line.len() > 2 * crate::domain::limits::MAX_EVENT {
+            None
+        } else {
+            parse_line(line).filter(|e| e.len() <= crate::domain::limits::MAX_EVENT)
+        };
+        match parsed {
+            Some(event) => {
+                if recent.len() == keep {
+                    recent.pop_front();
+                }
+                recent.push_back(event);
+            }
+            None => skipped.push(n + 1),
+        }
+    }
+    ReadLog {
+        recent,
+        lines,
+        whole,
+        skipped,
+    }
+}
+
+/// `event = "<json>"`: one TOML line an event, whatever it holds (control
+/// characters escaped).
+pub(crate) fn format_line(event: &str) -> String {
+    let mut line = String::from("event = ");
+    crate::storage::record::write_inline(&toml::Value::String(event.to_string()), &mut line);
+    line.push('\n');
+    line
+}
+
+pub(crate) fn parse_line(line: &str) -> Option<String> {
     let table: toml::Table = toml::from_str(line).ok()?;
     table.get("event")?.as_str().map(str::to_string)
 }
@@ -238,6 +282,23 @@ mod tests {
         let (total, page) = reopened.page(10, 1);
         assert_eq!(total, 3);
         assert_eq!(page[0], "{\"n\":3}");
+    }
+
+    /// An event read back from the log may hold a newline (`\n` escaped in
+    /// the file); written back, it spanned lines that then did not read
+    /// back (found by fuzzing).
+    #[test]
+    fn every_event_is_written_on_one_line() {
+        for event in ["a\nb", "a\"b\\c\r\u{1}\u{7f}", "\"\"\"", "x''y'", "ünï 中"] {
+            let line = format_line(event);
+            assert_eq!(line.matches('\n').count(), 1, "{line:?}");
+            assert!(line.ends_with('\n'));
+            assert_eq!(
+                parse_line(line.trim_end()).as_deref(),
+                Some(event),
+                "{line:?}"
+            );
+        }
     }
 
     #[test]

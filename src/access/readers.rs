@@ -189,7 +189,7 @@ impl Reader {
         gate: &Gate,
         store: &Store,
     ) -> ReaderEvent {
-        let number = value.to_string();
+        let number = number::card_number(value);
         if self.repeated(&number, now) {
             return ReaderEvent::Repeated;
         }
@@ -456,6 +456,52 @@ mod tests {
             type_text(&mut reader, &rig, "DDCCBBAA\n", t + Duration::from_secs(20)).await,
             vec![granted()]
         );
+    }
+
+    /// Cards wider than 10 decimal digits (7-byte UIDs, EM4100 with its
+    /// version byte) are looked up and enrolled as numbers a card can have,
+    /// so they match however they were stored, and what enrolment stores
+    /// reads back (found by fuzzing).
+    #[tokio::test]
+    async fn card_reader_long_cards_match_and_enrol() {
+        let rig = rig().await;
+        let body = serde_json::json!({
+            "identifier_owner": {"name": "B", "type": "owner"},
+            "identifier_type": "card", "identifier_number": "04:a2:b3:c4:d5:e6:f7", "lock": "first",
+        });
+        assert_eq!(rig.store.create(&body.to_string()).await.unwrap(), 4);
+        let format = CardFormat {
+            base: Base::Hex,
+            byte_order: ByteOrder::MsbFirst,
+            bits: 64,
+            yields: IdentifierType::Card,
+        };
+        let mut reader = Reader::new(
+            "reader".into(),
+            ReaderKind::CardReader(format),
+            enrol(),
+            Duration::from_secs(2),
+        );
+        let t = Instant::now();
+        let s = Duration::from_secs;
+        assert_eq!(
+            type_text(&mut reader, &rig, "04A2B3C4D5E6F7\n", t).await,
+            vec![granted()]
+        );
+        for (typed, at, event) in [
+            ("12345678\n", 3, ReaderEvent::EnrolmentStarted),
+            ("1A026F6C3A\n", 6, ReaderEvent::Enrolled { uid: 5 }),
+            ("12345678\n", 9, ReaderEvent::EnrolmentEnded),
+            ("1A026F6C3A\n", 12, granted()),
+        ] {
+            assert_eq!(
+                type_text(&mut reader, &rig, typed, t + s(at)).await,
+                vec![event],
+                "{typed:?}"
+            );
+        }
+        let item: serde_json::Value = serde_json::from_str(&rig.store.get(5).unwrap()).unwrap();
+        assert_eq!(item["identifier_number"], "1A:02:6F:6C:3A");
     }
 
     #[tokio::test]

@@ -61,32 +61,42 @@ impl AccessObject {
         #[zbus(header)] hdr: Header<'_>,
     ) -> Result<String, Error> {
         self.auth.check(&hdr, Need::Read).await?;
-        if query.len() > crate::domain::limits::MAX_QUERY {
-            return Err(Error::BadRequest("Wrong JSON body".into()));
-        }
-        let (limit, page) =
-            page_query(query).ok_or_else(|| Error::BadRequest("Wrong JSON body".into()))?;
+        let (limit, page) = events_query(query)?;
         let (total, events) = self.gate.events().page(limit, page);
-        let items: Vec<serde_json::Value> = events
-            .iter()
-            .filter_map(|e| serde_json::from_str(e).ok())
-            .collect();
-        Ok(json!({
-            "list_option": {"pagination": {
-                "total_items": total,
-                "items_limit": limit,
-                "total_pages": total.div_ceil(limit),
-                "current_page": page,
-            }},
-            "list_items": items,
-        })
-        .to_string())
+        Ok(events_page(limit, page, total, &events))
     }
 
     /// One JSON object per attempt, granted or denied. Never a PIN; card
     /// numbers masked.
     #[zbus(signal)]
     async fn access_event(emitter: &SignalEmitter<'_>, event: &str) -> zbus::Result<()>;
+}
+
+/// `limit` and `page_number` of a ListEvents query, or the caller's error.
+pub(crate) fn events_query(query: &str) -> Result<(usize, usize), Error> {
+    if query.len() > crate::domain::limits::MAX_QUERY {
+        return Err(Error::BadRequest("Wrong JSON body".into()));
+    }
+    page_query(query).ok_or_else(|| Error::BadRequest("Wrong JSON body".into()))
+}
+
+/// The reply of ListEvents: `events` (JSON objects, newest first) are page
+/// `page` of `limit` of the `total` events kept.
+pub(crate) fn events_page(limit: usize, page: usize, total: usize, events: &[String]) -> String {
+    let items: Vec<serde_json::Value> = events
+        .iter()
+        .filter_map(|e| serde_json::from_str(e).ok())
+        .collect();
+    json!({
+        "list_option": {"pagination": {
+            "total_items": total,
+            "items_limit": limit,
+            "total_pages": total.div_ceil(limit),
+            "current_page": page,
+        }},
+        "list_items": items,
+    })
+    .to_string()
 }
 
 /// `limit` (1 to 1000, default 10) and `page_number` (from 1) of a JSON

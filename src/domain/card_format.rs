@@ -8,6 +8,7 @@
 //! Test vectors for the forms in the field are in the tests below.
 
 use super::identifier::IdentifierType;
+use super::number;
 
 /// How the reader writes the number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,9 +100,10 @@ impl CardFormat {
         })
     }
 
-    /// The number to look up, in the stored canonical form of the card type.
+    /// The number to look up: a number of the card type for the value (see
+    /// [`number::card_number`]), which finds the card in any stored form.
     pub fn lookup_number(&self, typed: &str) -> Option<String> {
-        self.decode(typed).map(|v| v.to_string())
+        self.decode(typed).map(number::card_number)
     }
 }
 
@@ -195,6 +197,25 @@ mod tests {
         let looked_up = f.lookup_number("78563412").unwrap();
         assert_eq!(Card.canonical("12:34:56:78"), Some(looked_up.clone()));
         assert_eq!(Card.canonical("305419896"), Some(looked_up));
+    }
+
+    /// Values wider than 10 decimal digits are looked up as hex bytes: a
+    /// decimal number that long is no card number, and found nothing (found
+    /// by fuzzing).
+    #[test]
+    fn wide_cards_are_looked_up_as_card_numbers() {
+        let f = fmt(Base::Hex, ByteOrder::MsbFirst, 64);
+        let looked_up = f.lookup_number("04A2B3C4D5E6F7").unwrap();
+        assert_eq!(looked_up, "04:A2:B3:C4:D5:E6:F7");
+        let stored = IdentifierType::Card.canonical("04:a2:b3:c4:d5:e6:f7");
+        assert!(stored.is_some());
+        assert_eq!(IdentifierType::Card.canonical(&looked_up), stored);
+        let dec = fmt(Base::Decimal, ByteOrder::MsbFirst, 64);
+        assert_eq!(
+            dec.lookup_number("18446744073709551615").as_deref(),
+            Some("FF:FF:FF:FF:FF:FF:FF:FF")
+        );
+        assert_eq!(dec.lookup_number("0040856634").as_deref(), Some("40856634"));
     }
 
     #[test]

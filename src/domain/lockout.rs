@@ -64,7 +64,7 @@ impl Lockout {
             self.failures.pop_front();
         }
         if self.failures.len() >= self.rules.max_failures {
-            let until = now + self.rules.lockout;
+            let until = later(now, self.rules.lockout);
             self.locked_until = Some(until);
             self.failures.clear();
             Some(until)
@@ -86,6 +86,18 @@ impl Lockout {
                 .failures
                 .back()
                 .is_none_or(|t| now.duration_since(*t) > self.rules.window)
+    }
+}
+
+/// `now + d`, or when that is past what an `Instant` holds, the latest
+/// time it holds after `now` (to within half of `d`): a lockout configured
+/// longer than the clock lasts as long as it can.
+fn later(now: Instant, mut d: Duration) -> Instant {
+    loop {
+        if let Some(t) = now.checked_add(d) {
+            return t;
+        }
+        d /= 2;
     }
 }
 
@@ -114,5 +126,21 @@ mod tests {
         assert_eq!(l.failed(t + s(401)), None);
         assert_eq!(l.failed(t + s(402)), None);
         assert!(l.is_idle(t + s(500)));
+    }
+
+    /// The configuration takes any `lockout_s` TOML can hold; a lockout
+    /// ending past what an `Instant` holds panicked (found by fuzzing).
+    #[test]
+    fn a_lockout_beyond_the_clock_lasts_as_long_as_it_can() {
+        let t = Instant::now();
+        let mut l = Lockout::new(LockoutRules {
+            max_failures: 1,
+            window: Duration::from_secs(60),
+            lockout: Duration::from_secs(i64::MAX as u64),
+        });
+        let until = l.failed(t).expect("locked out");
+        let years = Duration::from_secs(1000 * 365 * 86400);
+        assert!(until > t + years);
+        assert_eq!(l.locked(t + years), Some(until));
     }
 }

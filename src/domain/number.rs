@@ -47,6 +47,23 @@ pub fn card_value(s: &str) -> Option<u64> {
     hex_bytes(s).map(|bytes| bytes.iter().fold(0u64, |acc, &b| (acc << 8) | b as u64))
 }
 
+/// A card or ukey value written as a number of its type: decimal up to 10
+/// digits, hex bytes (`1A:02:6F:6C:3A`) for wider values, which no decimal
+/// number of the contract can hold. Readers look cards up by it and
+/// enrolment stores it, so a card of any width matches however it was stored.
+pub fn card_number(value: u64) -> String {
+    if value <= 9_999_999_999 {
+        return value.to_string();
+    }
+    let bytes = value.to_be_bytes();
+    let first = bytes.iter().position(|b| *b != 0).unwrap_or(7);
+    bytes[first..]
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
 /// `8-4-4-4-12` hex digits.
 pub fn is_uuid(s: &str) -> bool {
     let b = s.as_bytes();
@@ -113,6 +130,20 @@ mod tests {
         // "12" alone is decimal, so it is a card value; only hex needs 2+ bytes.
         assert!(is_decimal("12"));
         assert!(!is_hex_bytes("12"));
+    }
+
+    #[test]
+    fn card_numbers_of_any_width_are_numbers_of_their_type() {
+        assert_eq!(card_number(305419896), "305419896");
+        assert_eq!(card_number(9_999_999_999), "9999999999");
+        assert_eq!(card_number(10_000_000_000), "02:54:0B:E4:00");
+        assert_eq!(card_number(0x1A026F6C3A), "1A:02:6F:6C:3A");
+        assert_eq!(card_number(u64::MAX), "FF:FF:FF:FF:FF:FF:FF:FF");
+        for value in [0, 1, 9_999_999_999, 10_000_000_000, 1 << 40, u64::MAX] {
+            let number = card_number(value);
+            assert!(is_decimal(&number) || is_hex_bytes(&number), "{number}");
+            assert_eq!(card_value(&number), Some(value));
+        }
     }
 
     #[test]

@@ -297,6 +297,45 @@ impl Registry {
     }
 }
 
+impl Registry {
+    /// What every registry built by the operations above holds: uids from 1
+    /// and below the next uid, each item's number valid for its type and its
+    /// (type, canonical number) held by no other item, and the index of
+    /// numbers exactly the items' keys. The first broken one, as text.
+    pub(crate) fn check_invariants(&self) -> Result<(), String> {
+        let mut keys = 0;
+        for (uid, item) in &self.items {
+            if *uid != item.uid {
+                return Err(format!("uid {} is stored under uid {uid}", item.uid));
+            }
+            if *uid == 0 || *uid >= self.next_uid {
+                return Err(format!("uid {uid} is not in 1..{}", self.next_uid));
+            }
+            let Some(key) = key_of(item) else {
+                return Err(format!(
+                    "uid {uid}: {:?} is not a valid {}",
+                    item.body.number,
+                    item.body.kind.as_str()
+                ));
+            };
+            match self.by_number.get(&key) {
+                Some(other) if other == uid => keys += 1,
+                Some(other) => {
+                    return Err(format!("uid {uid} has the type and number of uid {other}"))
+                }
+                None => return Err(format!("uid {uid} is missing from the index of numbers")),
+            }
+        }
+        if keys != self.by_number.len() {
+            return Err(format!(
+                "the index of numbers has {} entries for {keys} identifiers",
+                self.by_number.len()
+            ));
+        }
+        Ok(())
+    }
+}
+
 fn key_of(item: &Identifier) -> Option<Key> {
     Some((item.body.kind, item.body.kind.canonical(&item.body.number)?))
 }

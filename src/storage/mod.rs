@@ -15,7 +15,7 @@
 //! acknowledged and is dropped. Anything else that does not read back is
 //! corruption: loading stops with the file and line, and nothing is written.
 
-mod record;
+pub(crate) mod record;
 
 pub use record::Record;
 
@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-const SNAPSHOT: &str = "identifiers.toml";
+pub(crate) const SNAPSHOT: &str = "identifiers.toml";
 const SNAPSHOT_FORMAT: i64 = 1;
 /// Compact when the live segment outgrows both this and the last snapshot.
 const MIN_COMPACT_BYTES: u64 = 64 * 1024;
@@ -42,7 +42,7 @@ pub struct Loaded {
     /// The sequence number of the last mutation read.
     pub last_seq: u64,
     /// Journal segments in order, with the byte length of their intact part.
-    segments: Vec<(PathBuf, u64)>,
+    pub(crate) segments: Vec<(PathBuf, u64)>,
     /// Whether the last segment ends in an incomplete line (a write cut short by a crash).
     pub torn_tail: bool,
     snapshot_bytes: u64,
@@ -52,22 +52,45 @@ pub struct Loaded {
 /// A missing folder or snapshot is an empty database.
 pub fn load(dir: &Path, rules: Rules) -> Result<Loaded, LoadError> {
     check_folder(dir)?;
-    let mut registry = Registry::new(rules);
     let snapshot_path = dir.join(SNAPSHOT);
-    let (mut last_seq, snapshot_bytes) = match fs::read_to_string(&snapshot_path) {
-        Ok(text) => (
-            read_snapshot(&snapshot_path, &text, &mut registry)?,
-            text.len() as u64,
-        ),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => (0, 0),
+    let snapshot = match fs::read_to_string(&snapshot_path) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
         Err(e) => return Err(LoadError::at(&snapshot_path, None, e)),
     };
-    let segments = list_segments(dir)?;
+    read_data(
+        &snapshot_path,
+        snapshot.as_deref(),
+        || list_segments(dir),
+        |path| fs::read(path).map_err(|e| LoadError::at(path, None, e)),
+        rules,
+    )
+}
+
+/// What [`load`] makes of the snapshot's text (None when there is none) and
+/// of the journal segments that `list` names in order and `read` reads. No
+/// I/O of its own, so tests and fuzzing feed it contents directly.
+pub(crate) fn read_data(
+    snapshot_path: &Path,
+    snapshot: Option<&str>,
+    list: impl FnOnce() -> Result<Vec<PathBuf>, LoadError>,
+    mut read: impl FnMut(&Path) -> Result<Vec<u8>, LoadError>,
+    rules: Rules,
+) -> Result<Loaded, LoadError> {
+    let mut registry = Registry::new(rules);
+    let (mut last_seq, snapshot_bytes) = match snapshot {
+        Some(text) => (
+            read_snapshot(snapshot_path, text, &mut registry)?,
+            text.len() as u64,
+        ),
+        None => (0, 0),
+    };
+    let segments = list()?;
     let mut intact = Vec::with_capacity(segments.len());
     let mut torn_tail = false;
     for (n, path) in segments.iter().enumerate() {
         let is_last = n + 1 == segments.len();
-        let bytes = fs::read(path).map_err(|e| LoadError::at(path, None, e))?;
+        let bytes = read(path)?;
         let (len, torn) = replay_segment(path, &bytes, is_last, &mut last_seq, &mut registry)?;
         torn_tail |= torn;
         intact.push((path.clone(), len));
@@ -93,7 +116,11 @@ fn check_folder(dir: &Path) -> Result<(), LoadError> {
     }
 }
 
-fn read_snapshot(path: &Path, text: &str, registry: &mut Registry) -> Result<u64, LoadError> {
+pub(crate) fn read_snapshot(
+    path: &Path,
+    text: &str,
+    registry: &mut Registry,
+) -> Result<u64, LoadError> {
     #[derive(serde::Deserialize)]
     #[serde(deny_unknown_fields)]
     struct Snapshot {
@@ -143,7 +170,7 @@ fn seal_of(unsealed: &str) -> String {
 }
 
 /// The seal line's byte range and line number, if there is one.
-fn find_seal(text: &str) -> Option<(std::ops::Range<usize>, usize)> {
+pub(crate) fn find_seal(text: &str) -> Option<(std::ops::Range<usize>, usize)> {
     let mut offset = 0;
     for (n, line) in text.split_inclusive('\n').enumerate() {
         if line.starts_with(SEAL_KEY) {
@@ -200,7 +227,7 @@ pub fn reseal(dir: &Path, rules: Rules) -> Result<usize, OpenError> {
 }
 
 /// `unsealed` with its seal line put after the leading comment lines.
-fn seal(unsealed: &str) -> String {
+pub(crate) fn seal(unsealed: &str) -> String {
     let header: usize = unsealed
         .split_inclusive('\n')
         .take_while(|l| l.starts_with('#'))
@@ -220,7 +247,7 @@ fn write_synced(path: &Path, text: &str) -> io::Result<()> {
     file.sync_all()
 }
 
-fn segment_name(first_seq: u64) -> String {
+pub(crate) fn segment_name(first_seq: u64) -> String {
     format!("journal-{first_seq:020}.toml")
 }
 
@@ -294,22 +321,51 @@ fn replay_segment(
                 ),
             ));
         }
-        for item in &change.put {
-            let key_free = registry.find(item.body.kind, &item.body.number);
-            if let Some(other) = key_free.filter(|o| o.uid != item.uid) {
-                if !change.remove.contains(&other.uid) {
-                    return Err(LoadError::at(
-                        path,
-                        Some(line_no),
-                        format!("uid {} clashes with uid {}", item.uid, other.uid),
-                    ));
-                }
-            }
-        }
+        check_line(&change, registry).map_err(|msg| LoadError::at(path, Some(line_no), msg))?;
+        let next_uid = registry.next_uid();
         registry.apply(&change);
+        // A line never lowers the next uid: not below the one before it (a
+        // snapshot's may be higher), nor to a uid it stores.
+        let above = change.put.iter().map(|i| i.uid.saturating_add(1));
+        registry.set_next_uid(above.fold(next_uid, u32::max));
         *last_seq = seq;
     }
     Ok((offset as u64, false))
+}
+
+/// What a journal line may put, checked as the snapshot reader checks its
+/// identifiers: uids from 1, numbers valid for their type, and no type and
+/// number held twice (by another identifier the line does not remove, or
+/// twice in the line).
+fn check_line(change: &Change, registry: &Registry) -> Result<(), String> {
+    use crate::domain::registry::IntegrityError;
+    let mut keys = std::collections::HashMap::new();
+    for item in &change.put {
+        if item.uid == 0 {
+            return Err(IntegrityError::ZeroUid.to_string());
+        }
+        let kind = item.body.kind;
+        let Some(canonical) = kind.canonical(&item.body.number) else {
+            return Err(IntegrityError::BadNumber {
+                uid: item.uid,
+                kind: kind.as_str(),
+            }
+            .to_string());
+        };
+        let clash = |other: u32| format!("uid {} clashes with uid {other}", item.uid);
+        if let Some(other) = keys.insert((kind, canonical), item.uid) {
+            if other != item.uid {
+                return Err(clash(other));
+            }
+        }
+        let key_free = registry.find(kind, &item.body.number);
+        if let Some(other) = key_free.filter(|o| o.uid != item.uid) {
+            if !change.remove.contains(&other.uid) {
+                return Err(clash(other.uid));
+            }
+        }
+    }
+    Ok(())
 }
 
 #[derive(serde::Deserialize)]
@@ -323,7 +379,7 @@ struct Entry {
     next_uid: u32,
 }
 
-fn parse_line(line: &str) -> Result<(u64, Change), String> {
+pub(crate) fn parse_line(line: &str) -> Result<(u64, Change), String> {
     let (seq_text, rest) = line.split_once(" = { crc = ").ok_or("not a journal line")?;
     let seq: u64 = seq_text.parse().map_err(|_| "bad sequence number")?;
     let (_, content) = rest.split_once(", ").ok_or("not a journal line")?;
@@ -350,7 +406,7 @@ fn parse_line(line: &str) -> Result<(u64, Change), String> {
     ))
 }
 
-fn checksum(seq: u64, content: &str) -> u32 {
+pub(crate) fn checksum(seq: u64, content: &str) -> u32 {
     let mut h = crc32fast::Hasher::new();
     h.update(seq.to_string().as_bytes());
     h.update(b" ");
@@ -359,7 +415,7 @@ fn checksum(seq: u64, content: &str) -> u32 {
 }
 
 /// One journal line for `change`, newline included.
-fn format_line(seq: u64, change: &Change) -> String {
+pub(crate) fn format_line(seq: u64, change: &Change) -> String {
     let mut content = String::from("put = [");
     for (n, item) in change.put.iter().enumerate() {
         if n > 0 {
@@ -568,14 +624,12 @@ impl Storage {
     }
 }
 
-/// Writes `identifiers.toml` atomically, then deletes the segments it covers.
-fn write_snapshot(
-    dir: &Path,
+/// The sealed text of a snapshot of `items`.
+pub(crate) fn snapshot_text(
     items: &[Arc<Identifier>],
     next_uid: u32,
     last_seq: u64,
-    covered: &[PathBuf],
-) -> io::Result<u64> {
+) -> io::Result<String> {
     #[derive(serde::Serialize)]
     struct Snapshot<'a> {
         format: i64,
@@ -591,11 +645,22 @@ fn write_snapshot(
         identifier: &records,
     })
     .map_err(io::Error::other)?;
-    let text = seal(&format!(
+    Ok(seal(&format!(
         "# latchd identifier snapshot, replaced atomically. Mutations after\n\
          # last_seq are in the journal-*.toml segments beside it. Sealed:\n\
          # after an edit by hand, `latchd --reseal CONFIG` accepts it.\n{body}"
-    ));
+    )))
+}
+
+/// Writes `identifiers.toml` atomically, then deletes the segments it covers.
+fn write_snapshot(
+    dir: &Path,
+    items: &[Arc<Identifier>],
+    next_uid: u32,
+    last_seq: u64,
+    covered: &[PathBuf],
+) -> io::Result<u64> {
+    let text = snapshot_text(items, next_uid, last_seq)?;
     let tmp = dir.join(format!("{SNAPSHOT}.tmp"));
     if let Err(e) = write_synced(&tmp, &text).and_then(|_| fs::rename(&tmp, dir.join(SNAPSHOT))) {
         let _ = fs::remove_file(&tmp);
@@ -622,4 +687,94 @@ pub fn write_fresh(dir: &Path, registry: &Registry) -> io::Result<()> {
     fs::create_dir_all(dir)?;
     let items: Vec<Arc<Identifier>> = registry.iter().cloned().collect();
     write_snapshot(dir, &items, registry.next_uid(), 0, &[]).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RECORD: &str = r#"owner_name = "A", owner_type = "owner", lock = "first", time = { is_permanent = true }, passes = { is_permanent = true }, passes_left = -1"#;
+
+    /// A journal of `lines` (`put = [...], remove = [...], next_uid = N }`
+    /// from mutation 1), with right checksums, read on its own.
+    fn replay(lines: &[String]) -> Result<Registry, String> {
+        let mut journal = String::new();
+        for (n, content) in lines.iter().enumerate() {
+            let seq = n as u64 + 1;
+            journal.push_str(&format!(
+                "{seq} = {{ crc = {}, {content}\n",
+                checksum(seq, content)
+            ));
+        }
+        let path = Path::new("/data/journal-00000000000000000001.toml");
+        read_data(
+            Path::new("/data/identifiers.toml"),
+            None,
+            || Ok(vec![path.to_path_buf()]),
+            |_| Ok(journal.clone().into_bytes()),
+            Rules::default(),
+        )
+        .map(|loaded| loaded.registry)
+        .map_err(|e| e.to_string())
+    }
+
+    fn put(items: &[(u32, &str, &str)], next_uid: u32) -> String {
+        let items: Vec<String> = items
+            .iter()
+            .map(|(uid, kind, number)| {
+                format!("{{ uid = {uid}, type = \"{kind}\", number = \"{number}\", {RECORD} }}")
+            })
+            .collect();
+        format!(
+            "put = [{}], remove = [], next_uid = {next_uid} }}",
+            items.join(", ")
+        )
+    }
+
+    /// A line whose next_uid is below a uid stored lowered the next uid, so
+    /// a Create would have replaced that identifier (found by fuzzing).
+    #[test]
+    fn a_journal_line_never_lowers_the_next_uid() {
+        let r = replay(&[put(&[(6, "card", "7")], 7), put(&[(2, "card", "8")], 3)]).unwrap();
+        assert_eq!(r.next_uid(), 7);
+        let r = replay(&[put(&[(9, "card", "7")], 2)]).unwrap();
+        assert_eq!(r.next_uid(), 10);
+        r.check_invariants().unwrap();
+    }
+
+    /// What the snapshot reader refuses, the journal refuses too, at its line.
+    #[test]
+    fn a_journal_line_puts_only_what_a_snapshot_may_hold() {
+        let at = "/data/journal-00000000000000000001.toml:";
+        for (lines, error) in [
+            (
+                vec![put(&[(0, "card", "7")], 1)],
+                "1: identifier uid 0 is not allowed",
+            ),
+            (
+                vec![put(&[(1, "card", "12:3")], 2)],
+                "1: identifier uid 1: identifier_number is not a valid card",
+            ),
+            (
+                vec![put(&[(1, "card", "7"), (2, "card", "00:07")], 3)],
+                "1: uid 2 clashes with uid 1",
+            ),
+            (
+                vec![put(&[(1, "card", "7")], 2), put(&[(2, "card", "7")], 3)],
+                "2: uid 2 clashes with uid 1",
+            ),
+        ] {
+            assert_eq!(replay(&lines).unwrap_err(), format!("{at}{error}"));
+        }
+        // Replacing an identifier, or taking the number of one removed, is fine.
+        let remove_1 = put(&[(2, "card", "7")], 3).replace("remove = []", "remove = [1]");
+        let r = replay(&[
+            put(&[(1, "card", "7")], 2),
+            put(&[(1, "card", "07")], 2),
+            remove_1,
+        ])
+        .unwrap();
+        r.check_invariants().unwrap();
+        assert_eq!(r.len(), 1);
+    }
 }

@@ -113,7 +113,8 @@ impl Store {
             owner_name: owner_name.to_string(),
             owner_type: OwnerType::Owner,
             kind,
-            number: value.to_string(),
+            // A number of the type for any width, so that it reads back.
+            number: crate::domain::number::card_number(value),
             lock,
             time: TimeLimit {
                 is_permanent: true,

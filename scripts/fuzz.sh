@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Runs every fuzz target in fuzz/ (or the ones named as arguments), one
+# after the other, each for FUZZ_SECONDS seconds (default 30) with one job,
+# and prints the runs and coverage of each and the total. Fails when a
+# target finds a crash; its input stays in fuzz/artifacts/<target>/.
+#
+# Needs the nightly toolchain and cargo-fuzz (`cargo install --locked
+# cargo-fuzz`). The committed seeds are fuzz/corpus/<target>/; what a run
+# adds goes to fuzz/work/<target>/ (not committed), so later runs go on from
+# there. FUZZ_ARGS adds libFuzzer options.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+fuzz="$root/fuzz"
+seconds="${FUZZ_SECONDS:-30}"
+toolchain="${FUZZ_TOOLCHAIN:-nightly}"
+cargo_fuzz=(cargo "+$toolchain" fuzz)
+
+if [ "$#" -gt 0 ]; then
+  targets=("$@")
+else
+  mapfile -t targets < <(cd "$fuzz" && "${cargo_fuzz[@]}" list)
+fi
+
+# One build for all targets, with debug assertions and overflow checks.
+(cd "$fuzz" && "${cargo_fuzz[@]}" build --debug-assertions)
+
+logs="$fuzz/work/logs"
+mkdir -p "$logs"
+total=0
+failed=()
+printf '%-16s %12s %8s %8s %8s  %s\n' target runs seconds cov ft result
+for target in "${targets[@]}"; do
+  mkdir -p "$fuzz/work/$target" "$fuzz/corpus/$target"
+  # With -jobs, libFuzzer writes the job's output to fuzz-0.log in the
+  # current folder: run each target in a folder of its own.
+  run="$logs/$target"
+  rm -rf "$run"
+  mkdir -p "$run"
+  start=$(date +%s)
+  status=0
+  (cd "$run" && "${cargo_fuzz[@]}" run --fuzz-dir "$fuzz" --debug-assertions "$target" \
+    "$fuzz/work/$target" "$fuzz/corpus/$target" -- \
+    -max_total_time="$seconds" -jobs=1 -workers=1 -print_final_stats=1 \
+    ${FUZZ_ARGS:-}) >"$run/run.log" 2>&1 || status=$?
+  elapsed=$(( $(date +%s) - start ))
+  out="$run/fuzz-0.log"
+  [ -f "$out" ] || out="$run/run.log"
+  runs=$(awk '/stat::number_of_executed_units/ { n = $NF } END { print n + 0 }' "$out")
+  cov=$(awk '{ for (i = 1; i < NF; i++) if ($i == "cov:") c = $(i + 1) } END { print c }' "$out")
+  ft=$(awk '{ for (i = 1; i < NF; i++) if ($i == "ft:") f = $(i + 1) } END { print f }' "$out")
+  total=$(( total + runs ))
+  if [ "$status" -eq 0 ]; then
+    result=ok
+  else
+    result="FAILED (see $out)"
+    failed+=("$target")
+  fi
+  printf '%-16s %12d %8d %8s %8s  %s\n' "$target" "$runs" "$elapsed" "${cov:--}" "${ft:--}" "$result"
+  if [ "$status" -ne 0 ]; then
+    grep -E "panicked at|^assertion|^  left|^ right|Test unit written" "$out" | head -8 | sed 's/^/    /' || true
+  fi
+done
+printf '%-16s %12d\n' total "$total"
+if [ "${#failed[@]}" -gt 0 ]; then
+  echo "fuzz: a crash in: ${failed[*]} (inputs in fuzz/artifacts/)" >&2
+  exit 1
+fi
