@@ -10,6 +10,8 @@
 //! - [`dbus`]: the thin D-Bus layer, and the clients it generates.
 //! - [`config`], [`logging`], [`file_error`]: the configuration file, the
 //!   journal, errors that name a file and line.
+//! - [`notify`]: readiness, reload, stop and watchdog notifications to the
+//!   service manager.
 
 pub mod access;
 pub mod config;
@@ -18,5 +20,6 @@ pub mod domain;
 pub mod file_error;
 pub mod hardware;
 pub mod logging;
+pub mod notify;
 pub mod storage;
 pub mod store;
