@@ -245,7 +245,8 @@ pub fn error_of<T: std::fmt::Debug, E: Into<latchd::dbus::Error>>(
             | latchd::dbus::Error::Unauthorized(_)
             | latchd::dbus::Error::Forbidden(_)
             | latchd::dbus::Error::NotFound(_)
-            | latchd::dbus::Error::StorageFailed(_)),
+            | latchd::dbus::Error::StorageFailed(_)
+            | latchd::dbus::Error::HardwareFailed(_)),
         ) => e.name_and_message(),
         other => panic!("expected a D-Bus error reply, got {other:?}"),
     }
