@@ -24,10 +24,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// How often the clock is asked while it is not synchronised.
+/// How often the clock is asked while it is not synchronised (or while
+/// only the kernel answers).
 const POLL: Duration = Duration::from_secs(5);
-/// How often once it is: losing synchronisation is rare, and timedated may
-/// exit between two questions.
+/// How often once timedated says it is: losing synchronisation is rare,
+/// and timedated may exit between two questions.
 const POLL_SYNCHRONISED: Duration = Duration::from_secs(60);
 /// How long an answer from the bus may take (activation included).
 const ASK_TIMEOUT: Duration = Duration::from_secs(5);
@@ -115,7 +116,10 @@ async fn poll(flag: Arc<AtomicBool>) {
         if flag.swap(now, Ordering::Relaxed) != now {
             log::info!(synchronised = now; "system clock synchronisation changed");
         }
-        tokio::time::sleep(if now { POLL_SYNCHRONISED } else { POLL }).await;
+        // The kernel is cheap to ask, and while it is asked timedated may
+        // appear: only timedated's "synchronised" is asked again slowly.
+        let slow = now && source == Source::Timedated;
+        tokio::time::sleep(if slow { POLL_SYNCHRONISED } else { POLL }).await;
     }
 }
 
