@@ -107,7 +107,7 @@ async fn main() {
     let (store, _owner) = latchd::store::Store::start(registry, storage).unwrap();
     // The access path on its own runtime thread, as in the daemon.
     let shared = latchd::access::Shared::open(&config, latchd::notify::Notifier::none()).unwrap();
-    let relays = latchd::access::request_relays(&config).unwrap();
+    let relays = latchd::access::request_relays(&config, Default::default()).unwrap();
     let access_path = latchd::access::start(&config, relays, store.clone(), &shared).unwrap();
     let access_rt = access_path.runtime().clone();
     let gate = access_path.gate.clone();

@@ -195,7 +195,7 @@ fn run(config_path: &Path, bus_address: Option<String>) -> Result<(), Box<dyn st
     let config = Config::load(config_path)?;
     // The relays first, at their locked level: a door that a latchd which
     // died left open is locked before the data is even read.
-    let relays = access::request_relays(&config)?;
+    let relays = access::request_relays(&config, access::HeldRelays::default())?;
     let (storage, registry) = storage::Storage::open(config.storage.dir.get_ref(), config.rules())?;
     log::info!(
         identifiers = registry.len(),
@@ -222,7 +222,8 @@ fn run(config_path: &Path, bus_address: Option<String>) -> Result<(), Box<dyn st
     let served = runtime.block_on(daemon.serve(bus_address, signals));
     // Whatever happened on the bus side, the relays end locked.
     if let Some(access) = daemon.access.take() {
-        access.stop();
+        // Dropped: the lines are released, at their locked level.
+        drop(access.stop());
     }
     drop(daemon);
     drop(runtime);
@@ -334,16 +335,18 @@ impl Daemon {
         let (store, shared) = (self.store.clone(), self.shared.clone());
         let (wanted, running) = (new.clone(), self.config.clone());
         let swapped = tokio::task::spawn_blocking(move || {
-            // Every relay locked and every line released before the new
-            // configuration requests them.
-            old.stop();
-            let start = |config: &Config| {
-                access::request_relays(config)
+            // Every relay driven locked, then handed on where its lock,
+            // line and polarity stay, released where they do not.
+            let held = old.stop();
+            let start = |config: &Config, held| {
+                access::request_relays(config, held)
                     .and_then(|relays| access::start(config, relays, store.clone(), &shared))
             };
-            match start(&wanted) {
+            match start(&wanted, held) {
                 Ok(access) => Ok((access, None)),
-                Err(e) => start(&running).map(|access| (access, Some(e))),
+                Err(e) => {
+                    start(&running, access::HeldRelays::default()).map(|access| (access, Some(e)))
+                }
             }
         })
         .await

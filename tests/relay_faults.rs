@@ -146,7 +146,7 @@ async fn a_relay_that_cannot_be_driven_is_an_error_and_costs_no_pass() {
 
     latchd::dbus::unserve(&server).await;
     drop(current);
-    access.stop();
+    drop(access.stop());
     drop(server);
     tokio::task::spawn_blocking(move || owner.join().unwrap())
         .await

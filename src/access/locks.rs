@@ -212,7 +212,8 @@ enum Command {
     Open(LockChoice, oneshot::Sender<Opening>),
     /// Answered at once: the task is alive and taking commands.
     Ping(oneshot::Sender<()>),
-    Shutdown(oneshot::Sender<()>),
+    /// Answered with the relays, driven locked, once the task is done.
+    Shutdown(oneshot::Sender<Vec<(String, Box<dyn Relay>)>>),
 }
 
 /// The handle the D-Bus objects and the access path hold.
@@ -296,12 +297,15 @@ impl Locks {
         self.board.health()
     }
 
-    /// Drives every relay locked and stops the task.
-    pub async fn shutdown(&self) {
+    /// Drives every relay locked and stops the task. Returns the relays,
+    /// by lock name, still held at their locked level (dropped, their lines
+    /// are released; a reload hands them to the next lock task instead).
+    pub async fn shutdown(&self) -> Vec<(String, Box<dyn Relay>)> {
         let (reply, done) = oneshot::channel();
         if self.tx.send(Command::Shutdown(reply)).is_ok() {
-            let _ = done.await;
+            return done.await.unwrap_or_default();
         }
+        Vec::new()
     }
 }
 
@@ -385,7 +389,19 @@ async fn run(mut locks: Vec<Lock>, mut rx: mpsc::UnboundedReceiver<Command>, boa
             Some(Command::Shutdown(reply)) => {
                 close_all(&mut locks);
                 board.post(&locks);
-                let _ = reply.send(());
+                let relays = locks
+                    .into_iter()
+                    .filter_map(|lock| {
+                        // Only the failsafe shares a relay, and only while
+                        // latchd aborts.
+                        let relay = Arc::try_unwrap(lock.relay).ok()?;
+                        Some((
+                            lock.name,
+                            relay.into_inner().unwrap_or_else(|e| e.into_inner()),
+                        ))
+                    })
+                    .collect();
+                let _ = reply.send(relays);
                 return;
             }
             None => {

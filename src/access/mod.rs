@@ -24,8 +24,8 @@ pub mod locks;
 pub mod readers;
 pub mod watchdog;
 
-use crate::config::Config;
-use crate::hardware::gpio::GpioRelay;
+use crate::config::{Config, LockConfig};
+use crate::hardware::gpio::{GpioRelay, LineAddress};
 use crate::notify::Notifier;
 use crate::store::Store;
 use gate::{Gate, Records};
@@ -98,21 +98,60 @@ pub struct AccessPath {
     runtime: AccessRuntime,
     /// Threads holding door input lines; they end once the runtime is gone.
     input_threads: Vec<std::thread::JoinHandle<()>>,
+    /// The relays' keys, by lock name, to hand them on at a reload.
+    keys: Vec<RelayKey>,
 }
 
-/// Requests the configured relays, each at its locked level: the first
-/// thing latchd does with hardware, before the data is loaded, so a door
-/// left open by a latchd that died is locked again as early as possible.
-/// A line that cannot be had stops the start: a door that cannot open (or
+/// What identifies a relay's hardware: its lock, its line (None for a
+/// virtual lock) and its polarity. A reload keeps a relay whose key is
+/// unchanged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelayKey {
+    lock: String,
+    line: Option<LineAddress>,
+    active_low: bool,
+}
+
+fn relay_key(lock: &LockConfig) -> RelayKey {
+    RelayKey {
+        lock: lock.name.get_ref().as_str().to_string(),
+        line: Config::line_of(lock),
+        active_low: lock.active_low,
+    }
+}
+
+/// Relays still held at their locked level by a stopped access path: a
+/// reload hands those whose lock, line and polarity are unchanged to the
+/// next one, so their lines are never released (a released line may fall
+/// to a level of the chip's choosing); the others are released.
+#[derive(Default)]
+pub struct HeldRelays(Vec<(RelayKey, Box<dyn Relay>)>);
+
+/// The configured relays, each at its locked level: those `held` has for
+/// the same lock, line and polarity as they are, the others requested (a
+/// GPIO line as an output already at its locked level). The first thing
+/// latchd does with hardware, before the data is loaded, so a door that a
+/// latchd which died left open is locked again as early as possible. A
+/// line that cannot be had stops the start: a door that cannot open (or
 /// might not lock) must not look configured.
-pub fn request_relays(config: &Config) -> io::Result<Vec<LockSpec>> {
-    let mut specs = Vec::new();
+pub fn request_relays(config: &Config, mut held: HeldRelays) -> io::Result<Vec<LockSpec>> {
+    let mut kept: Vec<Option<Box<dyn Relay>>> = Vec::new();
     for lock in &config.lock {
+        let key = relay_key(lock.get_ref());
+        let found = held.0.iter().position(|(k, _)| *k == key);
+        kept.push(found.map(|i| held.0.remove(i).1));
+    }
+    // What the new configuration does not keep is released first, so a
+    // line that moved to another lock can be requested again.
+    drop(held);
+    let mut specs = Vec::new();
+    for (lock, kept) in config.lock.iter().zip(kept) {
         let lock = lock.get_ref();
         let name = lock.name.get_ref().as_str().to_string();
-        let relay: Box<dyn Relay> = match Config::line_of(lock) {
-            None => Box::new(VirtualRelay),
-            Some(address) => {
+        let relay: Box<dyn Relay> = match (kept, Config::line_of(lock)) {
+            (Some(relay), _) => relay,
+            (None, None) => Box::new(VirtualRelay),
+            (None, Some(address)) => {
                 let relay = GpioRelay::request(&address, lock.active_low, &name)
                     .map_err(|e| io::Error::new(e.kind(), format!("lock {name:?}: {e}")))?;
                 log::info!(lock = name.as_str(), line = format!("{address:?}").as_str(); "relay line requested, locked");
@@ -139,6 +178,7 @@ pub fn start(
     shared: &Shared,
 ) -> io::Result<AccessPath> {
     let runtime = AccessRuntime::start()?;
+    let keys = config.lock.iter().map(|l| relay_key(l.get_ref())).collect();
     let config = config.clone();
     let shared = shared.clone();
     let (built_tx, built) = std::sync::mpsc::sync_channel(1);
@@ -158,6 +198,7 @@ pub fn start(
             gate,
             runtime,
             input_threads,
+            keys,
         }),
         Err(e) => {
             // Nothing opened yet: ending the runtime drops the lock task,
@@ -178,22 +219,34 @@ impl AccessPath {
     }
 
     /// Drives every relay locked, writes the events still queued, ends
-    /// every task of the access path and releases its lines and devices.
-    pub fn stop(self) {
+    /// every task of the access path and releases its input lines and
+    /// devices. Returns the relays, held at their locked level: dropped,
+    /// their lines are released too.
+    pub fn stop(self) -> HeldRelays {
         let (done_tx, done) = std::sync::mpsc::sync_channel(1);
         let locks = self.gate.locks().clone();
         let events = self.gate.events().clone();
         self.runtime.handle.spawn(async move {
-            locks.shutdown().await;
+            let relays = locks.shutdown().await;
             events.flush();
-            let _ = done_tx.send(());
+            let _ = done_tx.send(relays);
         });
-        let _ = done.recv();
+        let relays = done.recv().unwrap_or_default();
         drop(self.gate);
         self.runtime.stop();
         for thread in self.input_threads {
             let _ = thread.join();
         }
+        let keys = self.keys;
+        HeldRelays(
+            relays
+                .into_iter()
+                .filter_map(|(name, relay)| {
+                    let key = keys.iter().find(|k| k.lock == name)?;
+                    Some((key.clone(), relay))
+                })
+                .collect(),
+        )
     }
 }
 
@@ -314,5 +367,48 @@ impl AccessRuntime {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use locks::testing::Recorder;
+
+    #[test]
+    fn held_relays_are_handed_on_where_lock_line_and_polarity_stay() {
+        let config = Config::parse(
+            std::path::Path::new("latchd.toml"),
+            "[storage]\ndir = \"/nonexistent\"\n\n[[lock]]\nname = \"first\"\n\n\
+             [[lock]]\nname = \"second\"\nopen_time_ms = 500\n",
+        )
+        .unwrap();
+        let key = |lock: &str, active_low| RelayKey {
+            lock: lock.into(),
+            line: None,
+            active_low,
+        };
+        let (first, second, gone) = (
+            Recorder::default(),
+            Recorder::default(),
+            Recorder::default(),
+        );
+        let held = HeldRelays(vec![
+            (key("second", true), Box::new(second.clone())),
+            (key("first", false), Box::new(first.clone())),
+            (key("third", false), Box::new(gone.clone())),
+        ]);
+        let mut specs = request_relays(&config, held).unwrap();
+        assert_eq!(specs.len(), 2);
+        assert_eq!(specs[1].open_time, Duration::from_millis(500));
+        // "first" is the relay it was; "second" changed polarity: a new one.
+        specs[0].relay.set(true).unwrap();
+        specs[1].relay.set(true).unwrap();
+        assert_eq!(first.levels(), vec![true]);
+        assert!(second.levels().is_empty());
+        assert!(gone.levels().is_empty());
+        // Nothing holds the others any more: their lines are released.
+        assert_eq!(std::sync::Arc::strong_count(&second.levels), 1);
+        assert_eq!(std::sync::Arc::strong_count(&gone.levels), 1);
     }
 }
