@@ -106,11 +106,15 @@ async fn main() {
     let (storage, registry) = latchd::storage::Storage::open(&data, config.rules()).unwrap();
     let (store, _owner) = latchd::store::Store::start(registry, storage).unwrap();
     // The access path on its own runtime thread, as in the daemon.
-    let access_path = latchd::access::start(&config, store.clone()).unwrap();
+    let shared = latchd::access::Shared::open(&config, latchd::notify::Notifier::none()).unwrap();
+    let relays = latchd::access::request_relays(&config, Default::default()).unwrap();
+    let access_path = latchd::access::start(&config, relays, store.clone(), &shared).unwrap();
     let access_rt = access_path.runtime().clone();
     let gate = access_path.gate.clone();
     let server = bus.connect().await;
-    latchd::dbus::serve(&server, store, &access_path, config.auth.clone())
+    let current = latchd::access::Current::new(&access_path, &shared);
+    let groups = latchd::dbus::auth::Groups::new(config.auth.clone());
+    latchd::dbus::serve(&server, store, &current, groups)
         .await
         .unwrap();
 

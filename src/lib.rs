@@ -11,6 +11,8 @@
 //! - [`config`], [`logging`], [`file_error`]: the configuration file, the
 //!   journal, errors that name a file and line.
 //! - `fuzzing` (hidden): pure entry points for the fuzz targets in `fuzz/`.
+//! - [`notify`]: readiness, reload, stop and watchdog notifications to the
+//!   service manager.
 
 pub mod access;
 pub mod config;
@@ -21,5 +23,6 @@ pub mod file_error;
 pub mod fuzzing;
 pub mod hardware;
 pub mod logging;
+pub mod notify;
 pub mod storage;
 pub mod store;

@@ -1,8 +1,11 @@
-//! The `latchd` daemon. It only starts things: the store, the access path, the D-Bus objects;
-//! then it waits for a signal and stops them in the reverse order.
+//! The `latchd` daemon. It only starts things: the relays, the store, the access path, the
+//! D-Bus objects; then it waits for a signal. SIGHUP reloads the configuration (the access
+//! path is stopped and started again from it); SIGTERM and SIGINT stop everything in the
+//! reverse order. Under systemd it says so: READY=1, RELOADING=1, STOPPING=1, STATUS=.
 
 use latchd::access::{self, AccessPath};
 use latchd::config::{Config, DEFAULT_PATH};
+use latchd::notify::Notifier;
 use latchd::store::Store;
 use latchd::{dbus, logging, storage};
 use std::path::{Path, PathBuf};
@@ -178,7 +181,21 @@ fn reseal(file: &Path) -> ExitCode {
 }
 
 fn run(config_path: &Path, bus_address: Option<String>) -> Result<(), Box<dyn std::error::Error>> {
+    let notifier = Notifier::from_env();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    // Signals are caught from here on: a SIGHUP or SIGTERM during the
+    // start waits for it to finish instead of killing latchd.
+    let signals = {
+        let _inside = runtime.enter();
+        Signals::new()?
+    };
     let config = Config::load(config_path)?;
+    // The relays first, at their locked level: a door that a latchd which
+    // died left open is locked before the data is even read.
+    let relays = access::request_relays(&config, access::HeldRelays::default())?;
     let (storage, registry) = storage::Storage::open(config.storage.dir.get_ref(), config.rules())?;
     log::info!(
         identifiers = registry.len(),
@@ -187,56 +204,206 @@ fn run(config_path: &Path, bus_address: Option<String>) -> Result<(), Box<dyn st
     );
     log_board();
     let (store, owner) = Store::start(registry, storage)?;
-    // The relays are set locked, and the readers run, before the bus is
-    // even reached: a door does not depend on management.
-    let access = access::start(&config, store.clone())?;
-    let served = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(Box::<dyn std::error::Error>::from)
-        .and_then(|runtime| runtime.block_on(serve(&config, bus_address, store, &access)));
+    let shared = access::Shared::open(&config, notifier.clone())?;
+    // A panic anywhere drives every relay locked before latchd aborts.
+    access::install_panic_hook(shared.board.failsafe().clone());
+    // The readers run before the bus is even reached: a door does not
+    // depend on management.
+    let access = access::start(&config, relays, store.clone(), &shared)?;
+    let mut daemon = Daemon {
+        config_path: config_path.to_path_buf(),
+        groups: dbus::auth::Groups::new(config.auth.clone()),
+        config,
+        store,
+        shared,
+        access: Some(access),
+        notifier,
+    };
+    let served = runtime.block_on(daemon.serve(bus_address, signals));
     // Whatever happened on the bus side, the relays end locked.
-    access.stop();
+    if let Some(access) = daemon.access.take() {
+        // Dropped: the lines are released, at their locked level.
+        drop(access.stop());
+    }
+    drop(daemon);
+    drop(runtime);
     // The last store handle is gone: the owner thread finishes and ends.
     let _ = owner.join();
     served
 }
 
-/// Serves the bus until SIGTERM or SIGINT, then takes the objects off it.
-async fn serve(
-    config: &Config,
-    bus_address: Option<String>,
+/// The running daemon: what serving and a reload need.
+struct Daemon {
+    config_path: PathBuf,
+    config: Config,
     store: Store,
-    access: &AccessPath,
-) -> Result<(), Box<dyn std::error::Error>> {
-    let builder = match &bus_address {
-        Some(addr) => zbus::connection::Builder::address(addr.as_str())?,
-        None => zbus::connection::Builder::system()?,
-    };
-    let conn = builder.build().await?;
-    let served = async {
-        dbus::serve(&conn, store, access, config.auth.clone()).await?;
-        log::info!(bus_name = dbus::BUS_NAME; "ready");
-        tokio::select! {
-            stop = wait_for_stop() => {
-                stop?;
-                log::info!("stopping");
-                Ok(())
-            }
-            // Running on without the bus would look healthy to systemd while
-            // nobody can manage the panel: end, so it restarts latchd.
-            _ = conn.closed() => {
-                log::error!("lost the connection to the bus; exiting to be restarted");
-                Err("lost the connection to the bus".into())
+    shared: access::Shared,
+    /// Always there, but while a reload swaps it.
+    access: Option<AccessPath>,
+    groups: dbus::auth::Groups,
+    notifier: Notifier,
+}
+
+impl Daemon {
+    /// Serves the bus until SIGTERM or SIGINT (reloading on SIGHUP), then
+    /// takes the objects off it.
+    async fn serve(
+        &mut self,
+        bus_address: Option<String>,
+        mut signals: Signals,
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let builder = match &bus_address {
+            Some(addr) => zbus::connection::Builder::address(addr.as_str())?,
+            None => zbus::connection::Builder::system()?,
+        };
+        let conn = builder.build().await?;
+        let Some(access) = &self.access else {
+            return Err("the access path is not running".into());
+        };
+        let current = access::Current::new(access, &self.shared);
+        let served = async {
+            dbus::serve(&conn, self.store.clone(), &current, self.groups.clone()).await?;
+            log::info!(bus_name = dbus::BUS_NAME; "ready");
+            self.notifier.ready(&self.status());
+            loop {
+                tokio::select! {
+                    signal = signals.next() => match signal? {
+                        Signal::Stop => {
+                            log::info!("stopping");
+                            self.notifier.stopping("stopping: locking every relay");
+                            return Ok(());
+                        }
+                        Signal::Reload => self.reload(&current).await?,
+                    },
+                    // Running on without the bus would look healthy to systemd while
+                    // nobody can manage the panel: end, so it restarts latchd.
+                    _ = conn.closed() => {
+                        log::error!("lost the connection to the bus; exiting to be restarted");
+                        return Err("lost the connection to the bus".into());
+                    }
+                }
             }
         }
+        .await;
+        // The objects hold store handles: they go, however serving ended, so
+        // the store's owner thread sees its last handle go.
+        dbus::unserve(&conn).await;
+        served
     }
-    .await;
-    // The objects hold store handles: they go, however serving ended, so
-    // the store's owner thread sees its last handle go.
-    dbus::unserve(&conn).await;
-    served
+
+    fn status(&self) -> String {
+        format!(
+            "serving {}: {} identifiers, {} locks, {} inputs",
+            dbus::BUS_NAME,
+            self.store.count(),
+            self.config.lock.len(),
+            self.config.input.len()
+        )
+    }
+
+    /// SIGHUP: reads and checks the configuration file again. A bad file is
+    /// refused (its file and line logged) and the running configuration
+    /// stays. A good one takes effect whole: the access path is stopped
+    /// (every relay driven locked) and started again from it, then the
+    /// store's rules and the role groups are swapped, all while D-Bus calls
+    /// wait. If the new access path cannot start (a GPIO line missing), the
+    /// previous configuration's is started again; if even that fails,
+    /// latchd ends with a failure, to be restarted.
+    async fn reload(
+        &mut self,
+        current: &access::Current,
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let file = self.config_path.display().to_string();
+        log::info!(config = file.as_str(); "SIGHUP: reloading the configuration");
+        self.notifier.reloading("reloading the configuration");
+        let mut new = match Config::load(&self.config_path) {
+            Ok(config) => config,
+            Err(e) => {
+                log::error!(error = e.to_string().as_str(); "the configuration is refused; the running one stays");
+                self.notifier
+                    .ready(&format!("configuration refused ({e}); {}", self.status()));
+                return Ok(());
+            }
+        };
+        keep_what_needs_a_restart(&self.config, &mut new);
+
+        // From here D-Bus calls wait; those already running finish first.
+        let mut slot = current.swap().await;
+        let Some(old) = self.access.take() else {
+            return Err("the access path is not running".into());
+        };
+        let (store, shared) = (self.store.clone(), self.shared.clone());
+        let (wanted, running) = (new.clone(), self.config.clone());
+        let swapped = tokio::task::spawn_blocking(move || {
+            // Every relay driven locked, then handed on where its lock,
+            // line and polarity stay, released where they do not.
+            let held = old.stop();
+            let start = |config: &Config, held| {
+                access::request_relays(config, held)
+                    .and_then(|relays| access::start(config, relays, store.clone(), &shared))
+            };
+            match start(&wanted, held) {
+                Ok(access) => Ok((access, None)),
+                Err(e) => {
+                    start(&running, access::HeldRelays::default()).map(|access| (access, Some(e)))
+                }
+            }
+        })
+        .await
+        .map_err(|e| format!("the access path could not be restarted: {e}"))?;
+        let (access, refused) = match swapped {
+            Ok(swapped) => swapped,
+            Err(e) => {
+                log::error!(error = e.to_string().as_str(); "neither the new nor the previous configuration's access path starts; exiting to be restarted");
+                return Err(e.into());
+            }
+        };
+        *slot = access.gate.clone();
+        self.access = Some(access);
+        if let Some(e) = refused {
+            log::error!(config = file.as_str(), error = e.to_string().as_str(); "the new configuration's locks or inputs cannot be had; the previous configuration runs again");
+            self.notifier.ready(&format!(
+                "configuration not applied ({e}); {}",
+                self.status()
+            ));
+            return Ok(());
+        }
+        if let Err(e) = self.store.set_rules(new.rules()).await {
+            log::error!(error = e.to_string().as_str(); "could not give the store the new rules");
+        }
+        self.groups.set(new.auth.clone());
+        self.config = new;
+        drop(slot);
+        log::info!(
+            config = file.as_str(),
+            locks = self.config.lock.len(),
+            inputs = self.config.input.len();
+            "configuration reloaded"
+        );
+        self.notifier.ready(&self.status());
+        Ok(())
+    }
+}
+
+/// `[storage] dir` and `[events] keep` belong to files latchd holds open:
+/// a reload keeps the running values and says that they need a restart.
+fn keep_what_needs_a_restart(running: &Config, new: &mut Config) {
+    if new.storage.dir.get_ref() != running.storage.dir.get_ref() {
+        log::warn!(
+            running = running.storage.dir.get_ref().display().to_string().as_str(),
+            configured = new.storage.dir.get_ref().display().to_string().as_str();
+            "[storage] dir changes only with a restart; the running data folder stays"
+        );
+        new.storage.dir = running.storage.dir.clone();
+    }
+    if new.events.keep.get_ref() != running.events.keep.get_ref() {
+        log::warn!(
+            running = *running.events.keep.get_ref() as u64,
+            configured = *new.events.keep.get_ref() as u64;
+            "[events] keep changes only with a restart; the running value stays"
+        );
+        new.events.keep = running.events.keep.clone();
+    }
 }
 
 /// Memory of large messages goes back to the system when they are freed.
@@ -270,13 +437,37 @@ fn log_board() {
     }
 }
 
-async fn wait_for_stop() -> std::io::Result<()> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut term = signal(SignalKind::terminate())?;
-    let mut int = signal(SignalKind::interrupt())?;
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
+/// What a signal asks of latchd.
+enum Signal {
+    /// SIGTERM, SIGINT.
+    Stop,
+    /// SIGHUP.
+    Reload,
+}
+
+/// The signals latchd handles, caught from the moment they are set up.
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    /// Needs to run inside a tokio runtime.
+    fn new() -> std::io::Result<Signals> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Signals {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+            hup: signal(SignalKind::hangup())?,
+        })
     }
-    Ok(())
+
+    async fn next(&mut self) -> std::io::Result<Signal> {
+        tokio::select! {
+            _ = self.term.recv() => Ok(Signal::Stop),
+            _ = self.int.recv() => Ok(Signal::Stop),
+            _ = self.hup.recv() => Ok(Signal::Reload),
+        }
+    }
 }

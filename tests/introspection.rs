@@ -447,6 +447,95 @@ fn every_member_of_the_reviewed_xml_is_documented() {
     }
 }
 
+/// The part of a member's comment from `Errors:` on, with quoted messages
+/// and parenthesised remarks taken out: what is left names errors.
+fn error_names(comment: &str) -> Vec<String> {
+    let Some((_, errors)) = comment.split_once("Errors:") else {
+        return Vec::new();
+    };
+    let mut plain = String::new();
+    let (mut quoted, mut depth) = (false, 0);
+    for c in errors.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted => depth -= 1,
+            c if !quoted && depth == 0 => plain.push(c),
+            _ => {}
+        }
+    }
+    plain
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| w.len() > 1 && w.starts_with(|c: char| c.is_ascii_uppercase()))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn the_errors_listed_are_latchds_own() {
+    use latchd::dbus::Error;
+    // The names latchd's own error type gives.
+    let known: Vec<String> = [
+        Error::BadRequest(String::new()),
+        Error::unauthorized(),
+        Error::forbidden(),
+        Error::NotFound(String::new()),
+        Error::StorageFailed(String::new()),
+        Error::hardware_failed(),
+    ]
+    .iter()
+    .map(|e| {
+        let (name, _) = e.name_and_message();
+        name.strip_prefix("org.latchd.Panel1.Error.")
+            .unwrap()
+            .to_string()
+    })
+    .collect();
+    assert_eq!(
+        Error::hardware_failed().name_and_message().1,
+        "Relay could not be driven"
+    );
+    for r in reviewed() {
+        let iface = r
+            .root
+            .children
+            .iter()
+            .find(|c| c.name == "interface")
+            .unwrap();
+        for member in iface.children.iter().filter(|m| m.name == "method") {
+            let name = attr(member, "name");
+            let comment = member.comment.as_deref().unwrap_or_default();
+            for error in error_names(comment) {
+                assert!(
+                    known.contains(&error),
+                    "{}: {name} lists {error}, which latchd does not have ({known:?})",
+                    r.file
+                );
+            }
+            if r.iface == "org.latchd.Panel1.Locks" && name == "Open" {
+                assert!(
+                    error_names(comment).contains(&"HardwareFailed".to_string())
+                        && comment.contains("HardwareFailed \"Relay could not be driven\""),
+                    "{}: Open must list HardwareFailed with its message",
+                    r.file
+                );
+            }
+            if r.iface == "org.latchd.Panel1.Access" && name == "Present" {
+                assert!(
+                    comment.contains("\"relay failure\"") && comment.contains("HardwareFailed"),
+                    "{}: Present must say how a relay failure is answered",
+                    r.file
+                );
+            }
+        }
+    }
+    // The filter sees names, not messages or remarks.
+    assert_eq!(
+        error_names(r#"Errors: Unauthorized "Log In"; BadRequest "Wrong X" (a Remark); A thing."#),
+        vec!["Unauthorized", "BadRequest"]
+    );
+}
+
 #[test]
 fn the_parser_reads_what_it_must_and_the_comparison_sees_changes() {
     let xml = r#"<?xml version="1.0"?>

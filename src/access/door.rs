@@ -4,40 +4,64 @@
 
 use super::gate::Gate;
 use super::locks::Locks;
+use super::watchdog::Watched;
 use crate::config::Config;
 use crate::domain::identifier::LockChoice;
 use crate::hardware::gpio::watch_input;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
+/// Started inputs: the threads that hold their lines, and the tasks that
+/// act on them.
+#[derive(Default)]
+pub struct Inputs {
+    pub threads: Vec<std::thread::JoinHandle<()>>,
+    pub tasks: Vec<Watched>,
+}
+
 /// Starts the exit buttons and door contacts of the configured locks, on
-/// GPIO edge events. Runs on the access runtime.
-pub fn start(config: &Config, locks: &Locks, gate: &Gate) -> std::io::Result<()> {
+/// GPIO edge events. Runs on the access runtime. Every input started so far
+/// is in `inputs`, also when a later one fails.
+pub fn start(
+    config: &Config,
+    locks: &Locks,
+    gate: &Gate,
+    inputs: &mut Inputs,
+) -> std::io::Result<()> {
     for lock in &config.lock {
         let lock = lock.get_ref();
         let name = lock.name.get_ref().as_str().to_string();
         let active_low = lock.inputs_active_low;
         if let Some(line) = &lock.exit_button {
             let (tx, rx) = mpsc::channel(16);
-            watch_input(line, active_low, &format!("latchd-exit-{name}"), tx).map_err(|e| {
-                std::io::Error::new(e.kind(), format!("lock {name:?} exit_button: {e}"))
-            })?;
-            tokio::spawn(exit_button(name.clone(), rx, locks.clone(), gate.clone()));
+            let (_, thread) = watch_input(line, active_low, &format!("latchd-exit-{name}"), tx)
+                .map_err(|e| {
+                    std::io::Error::new(e.kind(), format!("lock {name:?} exit_button: {e}"))
+                })?;
+            inputs.threads.push(thread);
+            inputs.tasks.push(Watched {
+                name: format!("the exit button of lock {name:?}"),
+                task: tokio::spawn(exit_button(name.clone(), rx, locks.clone(), gate.clone())),
+            });
         }
         if let Some(line) = &lock.door_contact {
             let (tx, rx) = mpsc::channel(16);
-            let open =
-                watch_input(line, active_low, &format!("latchd-door-{name}"), tx).map_err(|e| {
+            let (open, thread) = watch_input(line, active_low, &format!("latchd-door-{name}"), tx)
+                .map_err(|e| {
                     std::io::Error::new(e.kind(), format!("lock {name:?} door_contact: {e}"))
                 })?;
+            inputs.threads.push(thread);
             let held_open = Duration::from_secs(lock.held_open_s);
-            tokio::spawn(door_contact(
-                name.clone(),
-                open,
-                rx,
-                held_open,
-                gate.clone(),
-            ));
+            inputs.tasks.push(Watched {
+                name: format!("the door contact of lock {name:?}"),
+                task: tokio::spawn(door_contact(
+                    name.clone(),
+                    open,
+                    rx,
+                    held_open,
+                    gate.clone(),
+                )),
+            });
         }
     }
     Ok(())
@@ -53,8 +77,13 @@ pub async fn exit_button(
     let choice = LockChoice::parse(&lock).unwrap_or(LockChoice::First);
     while let Some(pressed) = presses.recv().await {
         if pressed {
-            let opened = locks.open(choice).await;
-            gate.note(format!("exit_button:{lock}"), None, "exit button", opened);
+            let opening = locks.open(choice).await;
+            let reason = if opening.failed.is_empty() {
+                "exit button"
+            } else {
+                super::gate::RELAY_FAILURE
+            };
+            gate.note(format!("exit_button:{lock}"), None, reason, opening.opened);
         }
     }
 }
@@ -129,6 +158,26 @@ mod tests {
         task.await.unwrap();
         assert!(rig.locks.states()["first"]);
         assert_eq!(reasons(&rig).await, vec!["exit button"]);
+    }
+
+    #[tokio::test]
+    async fn an_exit_button_whose_relay_fails_says_so() {
+        use crate::access::locks::testing::Recorder;
+        let rig = crate::access::gate::testing::rig_with(Recorder::failing(true, false)).await;
+        let (tx, rx) = mpsc::channel(4);
+        let task = tokio::spawn(exit_button(
+            "first".into(),
+            rx,
+            rig.locks.clone(),
+            rig.gate.clone(),
+        ));
+        tx.send(true).await.unwrap();
+        drop(tx);
+        task.await.unwrap();
+        assert!(!rig.locks.states()["first"]);
+        assert_eq!(reasons(&rig).await, vec!["relay failure"]);
+        let (_, events) = rig.gate.events().page(1, 1);
+        assert!(events[0].contains("\"granted\":false"), "{}", events[0]);
     }
 
     #[tokio::test(start_paused = true)]

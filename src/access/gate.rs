@@ -1,11 +1,13 @@
 //! The gate: one decision path for every credential, from a reader or from
 //! local software over D-Bus. It asks the database (which takes a pass
 //! durably when one is due), opens the locks, and records the attempt in the
-//! journal, the event log and the `AccessEvent` signal.
+//! journal, the event log and the `AccessEvent` signal. A grant whose relays
+//! could not be driven is answered `relay failure`, and when no door opened
+//! the pass it took is given back.
 
 use super::clock::ClockWatch;
 use super::events::EventLog;
-use super::locks::Locks;
+use super::locks::{Locks, Opening};
 use crate::domain::decision::Verdict;
 use crate::domain::identifier::{IdentifierType, LockChoice};
 use crate::domain::lockout::{Lockout, LockoutRules};
@@ -17,16 +19,53 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use tokio::sync::broadcast;
 
+/// The reason of a grant whose relays could not all be driven.
+pub const RELAY_FAILURE: &str = "relay failure";
+
 #[derive(Clone)]
 pub struct Gate {
     store: Store,
     locks: Locks,
     clock: ClockWatch,
+    records: Records,
+    master_card: Option<u64>,
+}
+
+/// Where attempts are recorded, and what outlives a rebuilt gate (a
+/// reload): the event log, the `AccessEvent` channel its subscribers keep,
+/// and the lockouts of callers presenting codes over D-Bus.
+#[derive(Clone)]
+pub struct Records {
     events: EventLog,
     signals: broadcast::Sender<String>,
-    master_card: Option<u64>,
     /// Wrong codes presented over D-Bus, per caller uid.
     callers: Arc<Mutex<HashMap<u32, Lockout>>>,
+}
+
+impl Records {
+    pub fn new(events: EventLog) -> Records {
+        let (signals, _) = broadcast::channel(256);
+        Records {
+            events,
+            signals,
+            callers: Arc::default(),
+        }
+    }
+
+    /// Every attempt's event JSON, for the `AccessEvent` signal.
+    pub fn subscribe(&self) -> broadcast::Receiver<String> {
+        self.signals.subscribe()
+    }
+
+    pub fn events(&self) -> &EventLog {
+        &self.events
+    }
+
+    fn record(&self, event: String) {
+        self.events.record(event.clone());
+        // No listener is fine: the signal only goes out while the bus is served.
+        let _ = self.signals.send(event);
+    }
 }
 
 /// What came of one credential.
@@ -45,28 +84,35 @@ impl Gate {
         store: Store,
         locks: Locks,
         clock: ClockWatch,
-        events: EventLog,
+        records: Records,
         master_card: Option<u64>,
     ) -> Gate {
-        let (signals, _) = broadcast::channel(256);
         Gate {
             store,
             locks,
             clock,
-            events,
-            signals,
+            records,
             master_card,
-            callers: Arc::default(),
         }
     }
 
     /// Every attempt's event JSON, for the `AccessEvent` signal.
     pub fn subscribe(&self) -> broadcast::Receiver<String> {
-        self.signals.subscribe()
+        self.records.subscribe()
     }
 
     pub fn events(&self) -> &EventLog {
-        &self.events
+        self.records.events()
+    }
+
+    pub fn locks(&self) -> &Locks {
+        &self.locks
+    }
+
+    /// A decision on the committed copy, of a credential that cannot exist:
+    /// returns once the database could be read (the watchdog asks).
+    pub fn probe(&self) {
+        self.store.probe(self.clock.now());
     }
 
     /// Whether this is the master card (enrolment, not a door opening).
@@ -95,9 +141,8 @@ impl Gate {
             locks,
         };
         attempt.log();
-        let event = attempt.to_json(self.clock.now().now_unix);
-        self.events.record(event.clone());
-        let _ = self.signals.send(event);
+        self.records
+            .record(attempt.to_json(self.clock.now().now_unix));
     }
 
     /// A credential from local software over D-Bus, from the caller with
@@ -115,7 +160,11 @@ impl Gate {
         let source = format!("dbus:uid={uid}");
         let guarded = kind == IdentifierType::InputCode;
         if guarded {
-            let mut callers = self.callers.lock().unwrap_or_else(|e| e.into_inner());
+            let mut callers = self
+                .records
+                .callers
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
             if let Some(lockout) = callers.get_mut(&uid) {
                 if lockout.locked(Instant::now()).is_some() {
                     return Ok(Outcome {
@@ -132,7 +181,11 @@ impl Gate {
         if guarded {
             let now = Instant::now();
             let locked_out = {
-                let mut callers = self.callers.lock().unwrap_or_else(|e| e.into_inner());
+                let mut callers = self
+                    .records
+                    .callers
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner());
                 // Forget callers with nothing recent: the table stays small.
                 callers.retain(|_, lockout| !lockout.is_idle(now));
                 let lockout = callers
@@ -154,7 +207,10 @@ impl Gate {
         Ok(outcome)
     }
 
-    /// Decides `number` of type `kind` from `source` and opens the locks it grants.
+    /// Decides `number` of type `kind` from `source` and opens the locks it
+    /// grants. When a chosen relay could not be driven the reason is
+    /// `relay failure` (granted only if another lock opened), and a pass
+    /// taken for a grant that opened nothing is given back.
     pub async fn present(
         &self,
         source: String,
@@ -163,24 +219,43 @@ impl Gate {
     ) -> Result<Outcome, StoreError> {
         let clock = self.clock.now();
         let verdict = self.store.present(kind, &number, clock).await?;
-        let (uid, granted, reason, choice) = match verdict {
-            Verdict::Granted { uid, locks, .. } => (Some(uid), true, "granted", Some(locks)),
-            Verdict::MasterCode => (None, true, "master code", Some(LockChoice::All)),
+        let (uid, granted, reason, choice, pass_taken) = match verdict {
+            Verdict::Granted { uid, locks, change } => {
+                (Some(uid), true, "granted", Some(locks), change.is_some())
+            }
+            Verdict::MasterCode => (None, true, "master code", Some(LockChoice::All), false),
             Verdict::MasterCard => (
                 None,
                 false,
                 "master card: enrolment is done at a card reader",
                 None,
+                false,
             ),
-            Verdict::Denied { reason, uid } => (uid, false, reason.as_str(), None),
+            Verdict::Denied { reason, uid } => (uid, false, reason.as_str(), None, false),
         };
-        let (locks, opened_at) = match choice {
+        let (opening, opened_at) = match choice {
             Some(choice) => {
-                let locks = self.locks.open(choice).await;
-                (locks, Some(std::time::SystemTime::now()))
+                let opening = self.locks.open(choice).await;
+                (opening, Some(std::time::SystemTime::now()))
             }
-            None => (Vec::new(), None),
+            None => (Opening::default(), None),
         };
+        let (granted, reason) = if opening.failed.is_empty() {
+            (granted, reason)
+        } else {
+            (!opening.opened.is_empty(), RELAY_FAILURE)
+        };
+        if let (Some(uid), true, false) = (uid, pass_taken, granted) {
+            // The pass bought nothing: no door opened.
+            match self.store.return_pass(uid).await {
+                Ok(()) => {
+                    log::info!(identifier_uid = uid; "pass given back: no door opened")
+                }
+                Err(e) => {
+                    log::error!(identifier_uid = uid, error = e.to_string().as_str(); "could not give back the pass of a door that did not open")
+                }
+            }
+        }
         let attempt = Attempt {
             source,
             kind: Some(kind),
@@ -188,13 +263,10 @@ impl Gate {
             uid,
             granted,
             reason,
-            locks,
+            locks: opening.opened,
         };
         attempt.log();
-        let event = attempt.to_json(clock.now_unix);
-        self.events.record(event.clone());
-        // No listener is fine: the signal only goes out while the bus is served.
-        let _ = self.signals.send(event);
+        self.records.record(attempt.to_json(clock.now_unix));
         Ok(Outcome {
             granted,
             reason,
@@ -257,7 +329,8 @@ impl Attempt {
 #[cfg(test)]
 pub mod testing {
     use super::*;
-    use crate::access::locks::{LockSpec, VirtualRelay};
+    use crate::access::locks::testing::Recorder;
+    use crate::access::locks::{Board, LockSpec};
     use crate::domain::identifier::Rules;
     use std::time::Duration;
 
@@ -265,12 +338,20 @@ pub mod testing {
         pub gate: Gate,
         pub store: Store,
         pub locks: Locks,
+        /// The relay of lock "first".
+        pub relay: Recorder,
         _dir: tempfile::TempDir,
     }
 
-    /// A gate on a real store in a temporary folder, with a virtual lock
-    /// "first" and three identifiers: inputCode 4711, a QR code and card 11:22:33:44.
+    /// A gate on a real store in a temporary folder, with a lock "first"
+    /// on a recording relay and three identifiers: inputCode 4711, a QR
+    /// code and card 11:22:33:44.
     pub async fn rig() -> Rig {
+        rig_with(Recorder::default()).await
+    }
+
+    /// The rig with `relay` as the relay of lock "first".
+    pub async fn rig_with(relay: Recorder) -> Rig {
         let dir = tempfile::tempdir().unwrap();
         let rules = Rules {
             master_code: Some("1234".into()),
@@ -281,11 +362,14 @@ pub mod testing {
         let (storage, registry) =
             crate::storage::Storage::open(&dir.path().join("data"), rules).unwrap();
         let (store, _owner) = Store::start(registry, storage).unwrap();
-        let locks = Locks::start(vec![LockSpec {
-            name: "first".into(),
-            open_time: Duration::from_secs(3),
-            relay: Box::new(VirtualRelay),
-        }])
+        let locks = Locks::start(
+            vec![LockSpec {
+                name: "first".into(),
+                open_time: Duration::from_secs(3),
+                relay: Box::new(relay.clone()),
+            }],
+            &Board::default(),
+        )
         .unwrap();
         let events = EventLog::open(dir.path(), 100).unwrap();
         let clock = ClockWatch::start(false);
@@ -293,7 +377,7 @@ pub mod testing {
             store.clone(),
             locks.clone(),
             clock,
-            events,
+            Records::new(events),
             Some(0x12345678),
         );
         for (kind, number) in [
@@ -311,7 +395,90 @@ pub mod testing {
             gate,
             store,
             locks,
+            relay,
             _dir: dir,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::rig_with;
+    use super::*;
+    use crate::access::locks::testing::Recorder;
+    use std::sync::atomic::Ordering;
+
+    fn passes_left(item: &str) -> i64 {
+        let item: serde_json::Value = serde_json::from_str(item).unwrap();
+        item["additional"]["passes_left"].as_i64().unwrap()
+    }
+
+    fn newest_event(gate: &Gate) -> serde_json::Value {
+        let (_, events) = gate.events().page(1, 1);
+        serde_json::from_str(&events[0]).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_door_that_does_not_open_gives_the_pass_back() {
+        let rig = rig_with(Recorder::failing(true, false)).await;
+        let body = serde_json::json!({
+            "identifier_owner": {"name": "G", "type": "guest"},
+            "identifier_type": "inputCode", "identifier_number": "5555", "lock": "first",
+            "valid": {"time": {"is_permanent": true}, "passes": {"is_permanent": false, "max_passes": 2}},
+        });
+        let uid = rig.store.create(&body.to_string()).await.unwrap();
+        let code = || {
+            rig.gate
+                .present("test".into(), IdentifierType::InputCode, "5555".into())
+        };
+
+        let outcome = code().await.unwrap();
+        assert_eq!((outcome.granted, outcome.reason), (false, RELAY_FAILURE));
+        assert!(outcome.locks.is_empty());
+        assert_eq!(passes_left(&rig.store.get(uid).unwrap()), 2);
+        let event = newest_event(&rig.gate);
+        assert_eq!(event["granted"], false);
+        assert_eq!(event["reason"], "relay failure");
+        assert_eq!(event["locks"], serde_json::json!([]));
+        assert!(!rig.locks.states()["first"]);
+        assert_eq!(rig.locks.health()["first"], "line write failed");
+
+        // The master code and unlimited identifiers say so too.
+        let master = rig
+            .gate
+            .present("test".into(), IdentifierType::InputCode, "1234".into())
+            .await
+            .unwrap();
+        assert_eq!((master.granted, master.reason), (false, RELAY_FAILURE));
+        let card = rig
+            .gate
+            .present("test".into(), IdentifierType::Card, "11:22:33:44".into())
+            .await
+            .unwrap();
+        assert_eq!((card.granted, card.reason), (false, RELAY_FAILURE));
+
+        // Repaired: the pass is taken and the door opens.
+        rig.relay.fail_open.store(false, Ordering::SeqCst);
+        let outcome = code().await.unwrap();
+        assert_eq!((outcome.granted, outcome.reason), (true, "granted"));
+        assert_eq!(outcome.locks, vec!["first"]);
+        assert_eq!(passes_left(&rig.store.get(uid).unwrap()), 1);
+        assert!(rig.relay.level());
+        assert_eq!(rig.locks.health()["first"], "ok");
+    }
+
+    #[tokio::test]
+    async fn a_denied_credential_drives_no_relay() {
+        let rig = rig_with(Recorder::default()).await;
+        let outcome = rig
+            .gate
+            .present("test".into(), IdentifierType::InputCode, "9999".into())
+            .await
+            .unwrap();
+        assert_eq!(
+            (outcome.granted, outcome.reason),
+            (false, "unknown identifier")
+        );
+        assert_eq!(rig.relay.levels(), vec![false]);
     }
 }

@@ -4,7 +4,7 @@
 
 use super::auth::{Authorizer, Need};
 use super::error::Error;
-use crate::access::gate::Gate;
+use crate::access::Current;
 use crate::domain::identifier::IdentifierType;
 use serde_json::json;
 use std::sync::Arc;
@@ -15,7 +15,7 @@ use zbus::object_server::SignalEmitter;
 pub const PATH: &str = "/org/latchd/Panel1/Access";
 
 pub struct AccessObject {
-    pub gate: Gate,
+    pub access: Current,
     pub auth: Arc<Authorizer>,
 }
 
@@ -46,8 +46,11 @@ impl AccessObject {
             log::warn!(caller_uid = caller, identifier_type = kind.as_str(), bytes = number.len() as u64; "Present refused a number that is not of its type");
             return Err(Error::BadRequest("Wrong identifier number".into()));
         }
+        // The running gate, held until the answer: a reload waits for it.
         let outcome = self
-            .gate
+            .access
+            .gate()
+            .await
             .present_for(caller, kind, number.to_string())
             .await?;
         Ok((outcome.granted, outcome.reason.to_string()))
@@ -62,7 +65,7 @@ impl AccessObject {
     ) -> Result<String, Error> {
         self.auth.check(&hdr, Need::Read).await?;
         let (limit, page) = events_query(query)?;
-        let (total, events) = self.gate.events().page(limit, page);
+        let (total, events) = self.access.shared().records.events().page(limit, page);
         Ok(events_page(limit, page, total, &events))
     }
 

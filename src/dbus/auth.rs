@@ -4,6 +4,7 @@
 use super::error::Error;
 use crate::config::AuthConfig;
 use nix::unistd::{Gid, Group, Uid, User};
+use std::sync::{Arc, RwLock};
 use zbus::fdo::DBusProxy;
 use zbus::message::Header;
 use zbus::names::BusName;
@@ -45,13 +46,32 @@ impl Roles {
     }
 }
 
+/// The role groups of `[auth]`, swapped whole when the configuration is
+/// reloaded; every check reads the groups in effect at that moment.
+#[derive(Clone, Default)]
+pub struct Groups(Arc<RwLock<AuthConfig>>);
+
+impl Groups {
+    pub fn new(groups: AuthConfig) -> Groups {
+        Groups(Arc::new(RwLock::new(groups)))
+    }
+
+    pub fn set(&self, groups: AuthConfig) {
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = groups;
+    }
+
+    pub fn get(&self) -> AuthConfig {
+        self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
 pub struct Authorizer {
-    groups: AuthConfig,
+    groups: Groups,
     bus: DBusProxy<'static>,
 }
 
 impl Authorizer {
-    pub async fn new(conn: &zbus::Connection, groups: AuthConfig) -> zbus::Result<Self> {
+    pub async fn new(conn: &zbus::Connection, groups: Groups) -> zbus::Result<Self> {
         let bus = DBusProxy::builder(conn)
             .cache_properties(zbus::proxy::CacheProperties::No)
             .build()
@@ -93,10 +113,11 @@ impl Authorizer {
                 matches!(Group::from_name(name), Ok(Some(g)) if gids.contains(&g.gid.as_raw()))
             })
         };
+        let groups = self.groups.get();
         let roles = Roles {
-            admin: member(&self.groups.admin_groups),
-            viewer: member(&self.groups.viewer_groups),
-            feeder: member(&self.groups.feeder_groups),
+            admin: member(&groups.admin_groups),
+            viewer: member(&groups.viewer_groups),
+            feeder: member(&groups.feeder_groups),
         };
         Ok((uid, roles))
     }

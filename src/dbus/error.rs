@@ -18,6 +18,9 @@ pub enum Error {
     NotFound(String),
     /// Not in the panel API: the mutation could not be made durable and was not applied.
     StorageFailed(String),
+    /// Not in the panel API: a lock's relay could not be driven
+    /// (`Relay could not be driven`); the lock did not open.
+    HardwareFailed(String),
 }
 
 impl Error {
@@ -26,6 +29,9 @@ impl Error {
     }
     pub fn forbidden() -> Self {
         Error::Forbidden("Administrator rights required".into())
+    }
+    pub fn hardware_failed() -> Self {
+        Error::HardwareFailed("Relay could not be driven".into())
     }
 
     /// The D-Bus error name and message as a client sees them: for an error
@@ -58,5 +64,21 @@ impl From<StoreError> for Error {
             StoreError::Rejected(e) => Error::BadRequest(e.to_string()),
             StoreError::Storage(_) | StoreError::Stopped => Error::StorageFailed(e.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hardware_failed_is_its_own_error() {
+        assert_eq!(
+            Error::hardware_failed().name_and_message(),
+            (
+                "org.latchd.Panel1.Error.HardwareFailed".to_string(),
+                "Relay could not be driven".to_string()
+            )
+        );
     }
 }

@@ -1,9 +1,10 @@
-//! `org.latchd.Panel1.Locks`: lock states as a property, remote open.
+//! `org.latchd.Panel1.Locks`: lock states and relay health as properties,
+//! remote open.
 
 use super::auth::{Authorizer, Need};
 use super::checked::Checked;
 use super::error::Error;
-use crate::access::locks::Locks;
+use crate::access::Current;
 use crate::domain::identifier::LockChoice;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,8 +14,20 @@ use zbus::message::Header;
 pub const PATH: &str = "/org/latchd/Panel1/Locks";
 
 pub struct LocksObject {
-    pub locks: Locks,
+    pub access: Current,
     pub auth: Arc<Authorizer>,
+}
+
+impl LocksObject {
+    async fn may_read(&self, hdr: Option<Header<'_>>) -> zbus::fdo::Result<()> {
+        if let Some(hdr) = hdr {
+            self.auth
+                .check(&hdr, Need::Read)
+                .await
+                .map_err(|e| zbus::fdo::Error::AccessDenied(super::description(&e)))?;
+        }
+        Ok(())
+    }
 }
 
 #[interface(
@@ -32,8 +45,18 @@ impl LocksObject {
         let caller = self.auth.check(&hdr, Need::Admin).await?;
         let choice =
             LockChoice::parse(lock).ok_or_else(|| Error::BadRequest("Wrong lock".into()))?;
-        let opened = self.locks.open(choice).await;
-        if opened.is_empty() {
+        let opening = self.access.gate().await.locks().open(choice).await;
+        if !opening.failed.is_empty() {
+            log::error!(
+                method = "Open",
+                caller_uid = caller,
+                locks = opening.opened.join(",").as_str(),
+                failed = opening.failed.join(",").as_str();
+                "remote open: a relay could not be driven"
+            );
+            return Err(Error::hardware_failed());
+        }
+        if opening.opened.is_empty() {
             return Err(Error::NotFound(
                 "This feature is disabled on your device".into(),
             ));
@@ -41,7 +64,7 @@ impl LocksObject {
         log::info!(
             method = "Open",
             caller_uid = caller,
-            locks = opened.join(",").as_str();
+            locks = opening.opened.join(",").as_str();
             "remote open"
         );
         Ok(())
@@ -53,25 +76,43 @@ impl LocksObject {
         &self,
         #[zbus(header)] hdr: Option<Header<'_>>,
     ) -> zbus::fdo::Result<HashMap<String, String>> {
-        if let Some(hdr) = hdr {
-            self.auth
-                .check(&hdr, Need::Read)
-                .await
-                .map_err(|e| zbus::fdo::Error::AccessDenied(super::description(&e)))?;
-        }
+        self.may_read(hdr).await?;
         Ok(self
-            .locks
+            .access
+            .shared()
+            .board
             .states()
             .into_iter()
             .map(|(name, open)| (name, if open { "open" } else { "locked" }.to_string()))
             .collect())
     }
+
+    /// Lock name to `ok`, or the last error of its relay.
+    #[zbus(property)]
+    async fn health(
+        &self,
+        #[zbus(header)] hdr: Option<Header<'_>>,
+    ) -> zbus::fdo::Result<HashMap<String, String>> {
+        self.may_read(hdr).await?;
+        Ok(self.access.shared().board.health().into_iter().collect())
+    }
 }
 
-/// Announces every change of the lock states with `PropertiesChanged`.
-pub async fn announce_changes(conn: zbus::Connection, locks: Locks) {
-    let mut states = locks.watch();
-    while states.changed().await.is_ok() {
+/// Announces every change of the lock states and of the relays' health
+/// with `PropertiesChanged`. The board outlives a reload, so this runs for
+/// as long as latchd serves the bus.
+pub async fn announce_changes(conn: zbus::Connection, access: Current) {
+    let board = &access.shared().board;
+    let mut states = board.watch_states();
+    let mut health = board.watch_health();
+    loop {
+        let which = tokio::select! {
+            changed = states.changed() => changed.map(|_| "States"),
+            changed = health.changed() => changed.map(|_| "Health"),
+        };
+        let Ok(which) = which else {
+            return;
+        };
         let Ok(iface) = conn
             .object_server()
             .interface::<_, Checked<LocksObject>>(PATH)
@@ -80,8 +121,13 @@ pub async fn announce_changes(conn: zbus::Connection, locks: Locks) {
             return;
         };
         let object = iface.get().await;
-        if let Err(e) = object.inner.states_changed(iface.signal_emitter()).await {
-            log::warn!(error = e.to_string().as_str(); "could not announce lock states");
+        let emitter = iface.signal_emitter();
+        let sent = match which {
+            "States" => object.inner.states_changed(emitter).await,
+            _ => object.inner.health_changed(emitter).await,
+        };
+        if let Err(e) = sent {
+            log::warn!(property = which, error = e.to_string().as_str(); "could not announce a change of the locks");
         }
     }
 }

@@ -7,8 +7,7 @@ pub mod error;
 pub mod identifiers;
 pub mod locks;
 
-use crate::access::AccessPath;
-use crate::config::AuthConfig;
+use crate::access::Current;
 use crate::store::Store;
 use checked::Checked;
 use std::sync::Arc;
@@ -25,8 +24,8 @@ pub const BUS_NAME: &str = "org.latchd.Panel1";
 pub async fn serve(
     conn: &zbus::Connection,
     store: Store,
-    access: &AccessPath,
-    groups: AuthConfig,
+    access: &Current,
+    groups: auth::Groups,
 ) -> zbus::Result<()> {
     let auth = Arc::new(auth::Authorizer::new(conn, groups).await?);
     let server = conn.object_server();
@@ -37,21 +36,25 @@ pub async fn serve(
     server
         .at(identifiers::PATH, Checked::new(identifiers))
         .await?;
-    let locks = access.locks.clone();
-    let gate = access.gate.clone();
     let lock_object = locks::LocksObject {
-        locks: locks.clone(),
+        access: access.clone(),
         auth: auth.clone(),
     };
     server.at(locks::PATH, Checked::new(lock_object)).await?;
-    tokio::spawn(access::announce_events(conn.clone(), gate.subscribe()));
+    tokio::spawn(access::announce_events(
+        conn.clone(),
+        access.shared().records.subscribe(),
+    ));
     server
         .at(
             access::PATH,
-            Checked::new(access::AccessObject { gate, auth }),
+            Checked::new(access::AccessObject {
+                access: access.clone(),
+                auth,
+            }),
         )
         .await?;
-    tokio::spawn(locks::announce_changes(conn.clone(), locks));
+    tokio::spawn(locks::announce_changes(conn.clone(), access.clone()));
     conn.request_name_with_flags(BUS_NAME, zbus::fdo::RequestNameFlags::DoNotQueue.into())
         .await?;
     Ok(())

@@ -103,6 +103,13 @@ impl Registry {
         &self.rules
     }
 
+    /// New rules (a reloaded configuration): they apply to what is
+    /// validated and decided from now on; stored identifiers stay as they
+    /// are, as when latchd starts with them.
+    pub fn set_rules(&mut self, rules: Rules) {
+        self.rules = rules;
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &Arc<Identifier>> {
         self.items.values()
     }
@@ -215,6 +222,23 @@ impl Registry {
                 next_uid: uid,
             },
         ))
+    }
+
+    /// Gives back one pass taken by a grant whose door did not open. Nothing
+    /// to do when the identifier is gone, its passes are unlimited, or it
+    /// has all of them (it was reset or updated meanwhile).
+    pub fn return_pass(&self, uid: u32) -> Change {
+        match self.items.get(&uid) {
+            Some(old) if old.max_passes().is_some_and(|max| old.passes_left < max) => {
+                let mut next = Identifier::clone(old);
+                next.passes_left += 1;
+                self.put(next)
+            }
+            _ => Change {
+                next_uid: self.next_uid,
+                ..Change::default()
+            },
+        }
     }
 
     pub fn reset_passes(&self, uid: u32) -> Result<Change, BodyError> {

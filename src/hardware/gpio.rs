@@ -61,15 +61,20 @@ impl GpioRelay {
     }
 }
 
+/// How often an input's thread looks whether anyone still listens.
+const INPUT_CHECK: std::time::Duration = std::time::Duration::from_millis(200);
+
 /// An input line (exit button, door contact) with edge events: a thread
-/// blocks on the kernel's edge events and hands `true` (active) or `false`
-/// to the async side. Returns the level at the time of the request.
+/// waits for the kernel's edge events and hands `true` (active) or `false`
+/// to the async side. Returns the level at the time of the request, and the
+/// thread, which ends (releasing the line) within 200 ms of the receiver
+/// going away.
 pub fn watch_input(
     name: &str,
     active_low: bool,
     consumer: &str,
     edges: tokio::sync::mpsc::Sender<bool>,
-) -> io::Result<bool> {
+) -> io::Result<(bool, std::thread::JoinHandle<()>)> {
     use gpiocdev::line::{Bias, EdgeDetection, EdgeKind};
     let found = gpiocdev::find_named_line(name).ok_or_else(|| {
         io::Error::new(
@@ -92,21 +97,28 @@ pub fn watch_input(
     let offset = found.info.offset;
     let level = request.value(offset).map_err(io::Error::other)? == Value::Active;
     let label = name.to_string();
-    std::thread::Builder::new()
+    let thread = std::thread::Builder::new()
         .name(format!("latchd-{consumer}"))
-        .spawn(move || loop {
-            match request.read_edge_event() {
-                Ok(event) => {
-                    let active = event.kind == EdgeKind::Rising;
-                    if edges.blocking_send(active).is_err() {
-                        return;
-                    }
+        .spawn(move || {
+            let failed = |e: gpiocdev::Error| {
+                log::error!(line = label.as_str(), error = e.to_string().as_str(); "GPIO input failed");
+            };
+            while !edges.is_closed() {
+                match request.wait_edge_event(INPUT_CHECK) {
+                    Ok(false) => continue,
+                    Ok(true) => {}
+                    Err(e) => return failed(e),
                 }
-                Err(e) => {
-                    log::error!(line = label.as_str(), error = e.to_string().as_str(); "GPIO input failed");
-                    return;
+                match request.read_edge_event() {
+                    Ok(event) => {
+                        let active = event.kind == EdgeKind::Rising;
+                        if edges.blocking_send(active).is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) => return failed(e),
                 }
             }
         })?;
-    Ok(level)
+    Ok((level, thread))
 }

@@ -4,7 +4,7 @@
 
 use super::StoreError;
 use crate::domain::decision::{Clock, Verdict};
-use crate::domain::identifier::{Body, IdentifierType};
+use crate::domain::identifier::{Body, IdentifierType, Rules};
 use std::thread::{JoinHandle, Thread};
 use tokio::sync::{mpsc, oneshot};
 
@@ -41,6 +41,16 @@ pub enum Command {
     Enrol {
         body: Body,
         reply: Reply<u32>,
+    },
+    /// A pass given back: its grant opened no door.
+    ReturnPass {
+        uid: u32,
+        reply: Reply<()>,
+    },
+    /// New validation rules (a reloaded configuration).
+    SetRules {
+        rules: Rules,
+        reply: Reply<()>,
     },
     /// A credential at the door whose grant takes a pass.
     Present {

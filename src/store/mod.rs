@@ -12,7 +12,7 @@ mod owner;
 
 use crate::domain::decision::{decide, Clock, Verdict};
 use crate::domain::identifier::{
-    Body, BodyError, IdentifierType, LockChoice, OwnerType, PassLimit, TimeLimit,
+    Body, BodyError, IdentifierType, LockChoice, OwnerType, PassLimit, Rules, TimeLimit,
 };
 use crate::domain::registry::Registry;
 use crate::storage::Storage;
@@ -132,7 +132,8 @@ impl Store {
 
     /// A credential at the door. Decided on the committed copy; only a grant
     /// that takes a pass goes to the owner thread (ahead of management work),
-    /// which decides again and makes the pass durable before answering.
+    /// which decides again and makes the pass durable before answering. A
+    /// grant that took a pass carries that change (already on disk).
     pub async fn present(
         &self,
         kind: IdentifierType,
@@ -156,6 +157,31 @@ impl Store {
             })
             .await?;
         answer.await.map_err(|_| StoreError::Stopped)?
+    }
+
+    /// Gives back a pass taken by a grant whose door did not open; durable
+    /// once answered, like any mutation. On the door queue, after the grant
+    /// that took it.
+    pub async fn return_pass(&self, uid: u32) -> Result<(), StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.queues
+            .send_door(Command::ReturnPass { uid, reply })
+            .await?;
+        answer.await.map_err(|_| StoreError::Stopped)?
+    }
+
+    /// New validation rules from a reloaded configuration (master code and
+    /// card, face settings): in effect for every command sent after this.
+    pub async fn set_rules(&self, rules: Rules) -> Result<(), StoreError> {
+        self.management(|reply| Command::SetRules { rules, reply })
+            .await
+    }
+
+    /// A door decision on the committed copy that changes nothing and is
+    /// recorded nowhere: returns once the copy could be read (a health
+    /// check of the access path).
+    pub fn probe(&self, clock: Clock) {
+        let _ = decide(&self.read(), IdentifierType::InputCode, "", clock);
     }
 
     /// An identifier as its JSON item, from the committed copy.

@@ -155,7 +155,7 @@ impl Owner {
     }
 
     /// The change a command makes against the current state, and its reply.
-    fn plan(&self, command: Command) -> Planned {
+    fn plan(&mut self, command: Command) -> Planned {
         let r = &self.registry;
         match command {
             Command::Create { body, reply } => planned(reply, r.create(&body)),
@@ -165,17 +165,32 @@ impl Owner {
             Command::Import { body, reply } => planned(reply, r.import(&body)),
             Command::ResetPasses { uid, reply } => done(reply, r.reset_passes(uid)),
             Command::Enrol { body, reply } => planned(reply, r.create_from(body)),
+            Command::ReturnPass { uid, reply } => done(reply, Ok(r.return_pass(uid))),
+            Command::SetRules { rules, reply } => {
+                // Not data: in effect at once, for this batch's later
+                // commands and for readers, whatever the batch's write does.
+                self.registry.set_rules(rules.clone());
+                self.committed
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .set_rules(rules);
+                let answer = Pending(Box::new(move |_| {
+                    let _ = reply.send(Ok(()));
+                }));
+                (None, answer)
+            }
             Command::Present {
                 kind,
                 number,
                 clock,
                 reply,
             } => match decide(r, kind, &number, clock) {
+                // The answer carries the pass taken, durable once it is sent.
                 Verdict::Granted { uid, locks, change } => {
                     let verdict = Verdict::Granted {
                         uid,
                         locks,
-                        change: None,
+                        change: change.clone(),
                     };
                     (change, Pending::new(reply, Ok(verdict)))
                 }

@@ -29,6 +29,12 @@ pub struct Bus {
 
 impl Bus {
     pub fn start() -> Bus {
+        Bus::start_with("")
+    }
+
+    /// A bus with the `<policy>` elements `extra` too (for a stand-in of
+    /// another service).
+    pub fn start_with(extra: &str) -> Bus {
         let dir = tempfile::Builder::new()
             .prefix("latchd-bus")
             .tempdir()
@@ -42,7 +48,8 @@ impl Bus {
         let conf = template
             .replace("@POLICY@", &format!("{ROOT}/dbus/org.latchd.Panel1.conf"))
             .replace("@SOCKET@", socket.to_str().unwrap())
-            .replace("@USER@", &current_user());
+            .replace("@USER@", &current_user())
+            .replace("</busconfig>", &format!("{extra}\n</busconfig>"));
         let conf_path = dir.path().join("bus.conf");
         std::fs::write(&conf_path, conf).unwrap();
         let child = Command::new("dbus-daemon")
@@ -150,6 +157,18 @@ impl Daemon {
     /// Starts latchd and waits until it owns its name. Its log (level info)
     /// goes to `latchd.log` beside the config, for tests to read.
     pub fn start(bus: &Bus, config: &Path) -> Daemon {
+        Daemon::start_with_env(bus, config, &[])
+    }
+
+    /// `start` with more environment variables (NOTIFY_SOCKET, ...).
+    pub fn start_with_env(bus: &Bus, config: &Path, env: &[(&str, &str)]) -> Daemon {
+        let mut daemon = Daemon::spawn(bus, config, env);
+        daemon.wait_ready(bus);
+        daemon
+    }
+
+    /// Starts latchd without waiting for anything.
+    pub fn spawn(bus: &Bus, config: &Path, env: &[(&str, &str)]) -> Daemon {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -162,19 +181,22 @@ impl Daemon {
             .arg(&bus.address)
             .env("LATCHD_LOG", "info")
             .env_remove("JOURNAL_STREAM")
+            .env_remove("NOTIFY_SOCKET")
+            .env_remove("WATCHDOG_USEC")
+            .env_remove("WATCHDOG_PID")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
             .unwrap();
-        let mut daemon = Daemon {
+        Daemon {
             child,
             config: config.to_path_buf(),
-        };
-        daemon.wait_ready(bus);
-        daemon
+        }
     }
 
-    fn wait_ready(&mut self, bus: &Bus) {
+    /// Waits until latchd owns its name; panics if it exits first.
+    pub fn wait_ready(&mut self, bus: &Bus) {
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -197,6 +219,29 @@ impl Daemon {
         std::fs::read_to_string(Self::log_path(&self.config)).unwrap_or_default()
     }
 
+    /// Sends `signal` to latchd.
+    pub fn signal(&self, signal: nix::sys::signal::Signal) {
+        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        nix::sys::signal::kill(pid, signal).unwrap();
+    }
+
+    /// Waits until the log has `text` (at most `timeout`); whether it came.
+    pub fn wait_for_log(&self, text: &str, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if self.log().contains(text) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.log().contains(text)
+    }
+
+    /// The number of times the log has `text` so far.
+    pub fn log_count(&self, text: &str) -> usize {
+        self.log().matches(text).count()
+    }
+
     /// SIGKILL: no chance to clean up, like a crash.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
@@ -205,8 +250,13 @@ impl Daemon {
 
     /// SIGTERM and wait (at most 30 s, then SIGKILL); returns the exit code.
     pub fn stop(&mut self) -> Option<i32> {
+        self.stop_with(nix::sys::signal::Signal::SIGTERM)
+    }
+
+    /// `signal` and wait (at most 30 s, then SIGKILL); returns the exit code.
+    pub fn stop_with(&mut self, signal: nix::sys::signal::Signal) -> Option<i32> {
         let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
-        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+        let _ = nix::sys::signal::kill(pid, signal);
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -214,7 +264,7 @@ impl Daemon {
             }
             if Instant::now() > deadline {
                 self.kill();
-                panic!("latchd did not stop within 30 s of SIGTERM");
+                panic!("latchd did not stop within 30 s of {signal}");
             }
             std::thread::sleep(Duration::from_millis(10));
         }
@@ -245,7 +295,8 @@ pub fn error_of<T: std::fmt::Debug, E: Into<latchd::dbus::Error>>(
             | latchd::dbus::Error::Unauthorized(_)
             | latchd::dbus::Error::Forbidden(_)
             | latchd::dbus::Error::NotFound(_)
-            | latchd::dbus::Error::StorageFailed(_)),
+            | latchd::dbus::Error::StorageFailed(_)
+            | latchd::dbus::Error::HardwareFailed(_)),
         ) => e.name_and_message(),
         other => panic!("expected a D-Bus error reply, got {other:?}"),
     }

@@ -151,6 +151,64 @@ echo 4711 >&3
 check "replugged keypad opens first" wait_line 1 5
 check "first closes again" wait_line 0 6
 
+# Waits until latchd has logged "input device connected" $1 times.
+wait_connected() {
+  for _ in $(seq 200); do
+    [ "$(grep -c "input device connected" "$tmp/latchd.log")" -ge "$1" ] && return 0
+    sleep 0.05
+  done
+  return 1
+}
+
+# SIGHUP while the door is open: the reload drives the relay locked (and
+# keeps its line: same lock, line and polarity), then everything runs on the
+# new configuration: the readers are grabbed again, the exit button's line
+# is requested again, the new open time holds.
+sed -i 's/^open_time_ms = 3000$/open_time_ms = 1500/' "$tmp/latchd.toml"
+echo 4711 >&3
+check "open before the reload" wait_line 1 5
+connected=$(grep -c "input device connected" "$tmp/latchd.log")
+kill -HUP "$latchd"
+check "SIGHUP while open: line low" wait_line 0 5
+for _ in $(seq 200); do
+  grep -q "configuration reloaded" "$tmp/latchd.log" && break
+  sleep 0.05
+done
+check "SIGHUP: reloaded, latchd still running" kill -0 "$latchd"
+check "SIGHUP: readers grabbed again" wait_connected $((connected + 3))
+echo 4711 >&3
+check "keypad opens after the reload" wait_line 1 5
+opened=$EPOCHREALTIME
+check "closes after the new open time" wait_line 0 5
+closed=$EPOCHREALTIME
+open_ms=$(awk -v a="$opened" -v b="$closed" 'BEGIN { printf "%d", (b - a) * 1000 }')
+echo "seen open for $open_ms ms after the reload"
+# Right after a reload the emulated guest is busy (readers grabbed, threads
+# started): the slack of seeing the line is larger than above. The old open
+# time was 3000 ms.
+check "the new open time (1500 ms), not the old (3000 ms)" test "$open_ms" -lt 2900
+echo pull-down > "$exit_pull"
+check "exit button opens after the reload" wait_line 1 5
+echo pull-up > "$exit_pull"
+check "first closes again" wait_line 0 6
+
+# SIGKILL while open: latchd gets no chance to lock. The restart requests
+# the relay locked before it loads its data. (gpio-sim returns a released
+# line to its pull; a real chip keeps it driven until the restart.)
+echo 4711 >&3
+check "open before SIGKILL" wait_line 1 5
+connected=$(grep -c "input device connected" "$tmp/latchd.log")
+kill -KILL "$latchd"
+wait "$latchd" 2>/dev/null
+"$bin" --config "$tmp/latchd.toml" --bus-address "$bus" >> "$tmp/latchd.log" 2>&1 &
+latchd=$!
+for _ in $(seq 200); do
+  busctl --address="$bus" status org.latchd.Panel1 > /dev/null 2>&1 && break
+  sleep 0.05
+done
+check "restarted after SIGKILL: line requested low" test "$(cat "$value")" = 0
+check "restarted after SIGKILL: readers grabbed" wait_connected $((connected + 3))
+
 echo 4711 >&3
 check "open again" wait_line 1 5
 kill -TERM "$latchd"
