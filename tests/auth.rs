@@ -551,7 +551,7 @@ async fn signals_reach_only_callers_with_a_role() {
         return;
     }
     let s = Setup::start(
-        "[clock]\nrequire_sync = false\n\n[[lock]]\nname = \"first\"\nopen_time_ms = 1000\n",
+        "[clock]\nrequire_sync = false\n\n[[lock]]\nname = \"first\"\nopen_time_ms = 100\n",
     )
     .await;
     let ids = s.identifiers().await;
