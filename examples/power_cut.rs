@@ -801,6 +801,9 @@ impl Boot {
 
     /// Why latchd did not start or serve here, if it did not.
     fn start_problem(&self) -> Option<String> {
+        if self.first("mount-failed").is_some() {
+            return Some("the disk did not mount".into());
+        }
         let Some(checked) = self.first("checked") else {
             return Some("no --check-config result (the guest did not get that far)".into());
         };

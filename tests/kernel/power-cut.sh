@@ -13,7 +13,7 @@
 # Import, DeleteMany and ResetPasses, writing each call before they make it
 # and each answer as it comes to the serial console, which this script reads
 # as it comes. A random 0.5 to 5 s after the first answers (every third cut:
-# right after the journal rotates for a compaction, if it does within 5 s)
+# right after the journal rotates for a compaction, if it does within 8 s)
 # QEMU is killed with SIGKILL: what the guest had not written to its disk is
 # gone, as at a power cut. The next boot's listing is checked against what
 # was acknowledged (examples/power_cut.rs, `check`). After the last cut, one
@@ -47,15 +47,18 @@ tool=$repo/target/debug/examples/power_cut
 say() { printf 'power-cut: %s\n' "$*"; }
 
 echo "power-cut: seed $seed (POWER_CUT_SEED=$seed repeats the random choices), $cycles cuts, $clients clients"
+# The seeded sequence is only read in this shell: bash reseeds RANDOM in
+# every subshell ($(...), a command run with &).
 RANDOM=$seed
-# A random number in [0, $1), from the seeded sequence.
-random_below() { echo $(( ((RANDOM << 15) | RANDOM) % $1 )); }
+# Sets `drawn` to a random number in [0, $1).
+draw_below() { drawn=$(( ((RANDOM << 15) | RANDOM) % $1 )); }
 
 if [ "${POWER_CUT_BUILD:-1}" = 1 ]; then
   cargo build --locked --quiet --bin latchd --example power_cut || exit 1
 fi
 [ -x "$tool" ] || { say "error: $tool missing (cargo build --example power_cut)"; exit 1; }
 
+command -v mkfs.ext4 >/dev/null || { say "error: mkfs.ext4 missing (apt-get install e2fsprogs)"; exit 1; }
 rm -rf "$out"
 mkdir -p "$out"
 disk=$out/disk.img
@@ -76,12 +79,13 @@ count_in() { local n; n=$(grep -c -F -- "$1" "$2" 2>/dev/null); echo "${n:-0}"; 
 # console goes to $out/boot-$1.log, the rig's own messages (which repeat the
 # console's last lines when the guest is killed) to $out/boot-$1.rig.
 start_boot() {
-  local k=$1 mode=$2
+  local k=$1 mode=$2 client_seed
+  client_seed=$(( (RANDOM << 30) | (RANDOM << 15) | RANDOM ))
   rm -f "$pidfile"
   : > "$out/boot-$k.log"
   KERNEL_RIG_DISK=$disk KERNEL_RIG_PIDFILE=$pidfile KERNEL_RIG_TIMEOUT=900 \
   POWER_CUT_MODE=$mode POWER_CUT_BOOT=$k POWER_CUT_CLIENTS=$clients \
-  POWER_CUT_CLIENT_SEED=$(( ((RANDOM << 30) | (RANDOM << 15) | RANDOM) )) \
+  POWER_CUT_CLIENT_SEED=$client_seed \
   POWER_CUT_BIN=$tool LATCHD_BIN=${LATCHD_BIN:-$repo/target/debug/latchd} \
   KERNEL_RIG_PASS_ENV="POWER_CUT_MODE POWER_CUT_BOOT POWER_CUT_CLIENTS POWER_CUT_CLIENT_SEED POWER_CUT_BIN LATCHD_BIN" \
     scripts/kernel-rig.sh run tests/kernel/power-cut-guest.sh > "$out/boot-$k.log" 2> "$out/boot-$k.rig" &
@@ -112,8 +116,8 @@ cut_boot() {
     # Aim at a compaction: cut right after the journal rotates.
     local before until
     before=$(count_in '{"e":"rotated"' "$log")
-    until=$(( $(date +%s%3N) + 5000 ))
-    aim="no rotation within 5 s"
+    until=$(( $(date +%s%3N) + 8000 ))
+    aim="no rotation within 8 s"
     while [ "$(date +%s%3N)" -lt $until ]; do
       if [ "$(count_in '{"e":"rotated"' "$log")" -gt "$before" ]; then
         aim="right after a journal rotation"
@@ -123,7 +127,8 @@ cut_boot() {
     done
   else
     local ms
-    ms=$(( min_ms + $(random_below $((max_ms - min_ms + 1))) ))
+    draw_below $((max_ms - min_ms + 1))
+    ms=$((min_ms + drawn))
     aim="$ms ms after the first answer"
     sleep "$(awk -v ms="$ms" 'BEGIN { printf "%.3f", ms / 1000 }')"
   fi
