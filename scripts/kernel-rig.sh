@@ -22,6 +22,11 @@
 #                          ~/.cargo/bin)
 #   KERNEL_RIG_GPIO_LINES  names of the simulated lines (guest-init.sh)
 #   KERNEL_RIG_DBUS=0      no private dbus-daemon in the guest
+#   KERNEL_RIG_DISK        a raw disk image to attach as a virtio-blk disk
+#                          with the host's page cache off (cache=none); the
+#                          guest finds its device in KERNEL_RIG_DISK_DEV
+#   KERNEL_RIG_PIDFILE     QEMU writes its pid there (to cut the power:
+#                          kill -KILL "$(cat FILE)")
 #   KERNEL_RIG_VERBOSE=1   show the whole console, kernel messages included
 #   KERNEL_RIG_VIRTME_NG_VERSION  virtme-ng from PyPI (default: 1.42)
 #
@@ -217,6 +222,7 @@ cmd_run() {
   [ -d "${CARGO_HOME:-$HOME/.cargo}/bin" ] && guest_path+=:${CARGO_HOME:-$HOME/.cargo}/bin
   guest_cmd="cd $(printf %q "$PWD") && exec env"
   guest_cmd+=" PATH=$(printf %q "${KERNEL_RIG_GUEST_PATH:-$guest_path}")"
+  [ -z "${KERNEL_RIG_DISK:-}" ] || guest_cmd+=" KERNEL_RIG_DISK_SERIAL=kernel-rig-disk"
   for v in ${KERNEL_RIG_PASS_ENV:-} KERNEL_RIG_GPIO_LINES KERNEL_RIG_DBUS; do
     [ -n "${!v+x}" ] && guest_cmd+=" $v=$(printf %q "${!v}")"
   done
@@ -240,6 +246,32 @@ cmd_run() {
   # nokaslr silence the boot stub's messages.
   args+=(--verbose)
   [ "${KERNEL_RIG_VERBOSE:-0}" = 1 ] || args+=(--append "quiet loglevel=1 edd=off nokaslr")
+  # Options for QEMU itself. vng splices --qemu-opts into a shell command
+  # line, so each word is quoted for that shell.
+  local qemu=()
+  if [ -n "${KERNEL_RIG_DISK:-}" ]; then
+    local disk
+    disk=$(cd "$(dirname "$KERNEL_RIG_DISK")" && pwd)/$(basename "$KERNEL_RIG_DISK")
+    [ -f "$disk" ] || die "KERNEL_RIG_DISK: no file $disk"
+    case $disk in *,*) die "KERNEL_RIG_DISK: QEMU cannot take a path with a comma: $disk" ;; esac
+    # vng's own --disk leaves QEMU's default cache=writeback, where the
+    # image's writes sit in the host's page cache. cache=none opens the
+    # image with O_DIRECT (no host page cache) and shows the guest a
+    # volatile write cache, so the guest's kernel sends flushes as to a real
+    # disk and QEMU turns each into an fdatasync of the image; directsync
+    # would show a write-through disk and the guest would send no flushes at
+    # all. Killing QEMU then loses what the guest had not written to the
+    # disk yet (its page cache, requests in flight), as a power cut does.
+    # Writes QEMU had completed stay in the image: a disk's own cache losing
+    # written but unflushed blocks is not modelled. aio=threads (QEMU's
+    # default) works on any host file system and under any seccomp profile;
+    # aio=native would bring nothing where the emulated CPU is the
+    # bottleneck.
+    qemu+=(-drive "if=none,id=rigdisk,format=raw,file=$disk,cache=none,aio=threads"
+           -device "virtio-blk-pci,drive=rigdisk,serial=kernel-rig-disk")
+  fi
+  [ -z "${KERNEL_RIG_PIDFILE:-}" ] || qemu+=(-pidfile "$KERNEL_RIG_PIDFILE")
+  for q in "${qemu[@]}"; do args+=("--qemu-opts=$(printf %q "$q")"); done
 
   log "booting $kver under QEMU (TCG): $*"
   local t0 rc vng_rc fifo console_log vng_pid filter_pid

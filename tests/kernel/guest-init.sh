@@ -22,6 +22,8 @@
 #                            DBUS_SESSION_BUS_ADDRESS and
 #                            DBUS_SYSTEM_BUS_ADDRESS), unless KERNEL_RIG_DBUS=0
 #   KERNEL_RIG_TMP           a scratch folder (tmpfs)
+#   KERNEL_RIG_DISK_DEV      /dev/vdX, the disk image attached with
+#                            KERNEL_RIG_DISK (scripts/kernel-rig.sh), if any
 #
 # KERNEL_RIG_GPIO_LINES overrides the line names (space-separated).
 set -euo pipefail
@@ -87,6 +89,22 @@ done
 
 export KERNEL_RIG_TMP
 KERNEL_RIG_TMP=$(mktemp -d /tmp/kernel-rig.XXXXXX)
+
+if [ -n "${KERNEL_RIG_DISK_SERIAL:-}" ]; then
+  # The disk of KERNEL_RIG_DISK, found by the serial the rig gave it. No
+  # udev: devtmpfs makes the node.
+  modprobe virtio_blk
+  for _ in $(seq 100); do
+    for b in /sys/block/vd*; do
+      if [ "$(cat "$b/serial" 2>/dev/null)" = "$KERNEL_RIG_DISK_SERIAL" ]; then
+        export KERNEL_RIG_DISK_DEV=/dev/${b##*/}
+      fi
+    done
+    [ -n "${KERNEL_RIG_DISK_DEV:-}" ] && [ -b "$KERNEL_RIG_DISK_DEV" ] && break
+    sleep 0.05
+  done
+  [ -b "${KERNEL_RIG_DISK_DEV:-}" ] || die "no disk with serial $KERNEL_RIG_DISK_SERIAL"
+fi
 
 dbus_pid=
 if [ "${KERNEL_RIG_DBUS:-1}" = 1 ] && command -v dbus-daemon >/dev/null; then
