@@ -29,6 +29,10 @@ pub enum BodyError {
     Duplicate,
     #[error("Wrong Identifier uid")]
     WrongUid,
+    /// Every uid up to the largest has been given (uids are never reused);
+    /// only a data folder edited by hand gets here.
+    #[error("No identifier uid is left")]
+    NoUidLeft,
     /// A List page larger than latchd replies (see `limits::MAX_PAGE`).
     #[error("Wrong JSON body: the page would be too large; ask for a smaller limit")]
     ReplyTooLarge,

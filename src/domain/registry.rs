@@ -149,12 +149,15 @@ impl Registry {
     pub fn create_from(&self, body: super::identifier::Body) -> Result<(u32, Change), BodyError> {
         self.check_clashes(&body, None)?;
         let uid = self.next_uid;
+        // uids are never reused: when the last one is taken, nothing more
+        // can be created (rather than wrapping onto identifier 1).
+        let next_uid = uid.checked_add(1).ok_or(BodyError::NoUidLeft)?;
         Ok((
             uid,
             Change {
                 put: vec![Arc::new(Identifier::new(uid, body))],
                 remove: vec![],
-                next_uid: uid + 1,
+                next_uid,
             },
         ))
     }
@@ -211,7 +214,7 @@ impl Registry {
                 return Err(at(BodyError::Duplicate));
             }
             put.push(Arc::new(Identifier::new(uid, body)));
-            uid += 1;
+            uid = uid.checked_add(1).ok_or(at(BodyError::NoUidLeft))?;
         }
         let uids = put.iter().map(|i| i.uid).collect();
         Ok((

@@ -1537,3 +1537,21 @@ fn undo_restores_the_state() {
     reg.apply(&first);
     assert_eq!(state(&reg), before);
 }
+
+/// uids are never reused: with the last one taken, Create and Import are
+/// refused instead of wrapping onto identifier 1 (found by fuzzing).
+#[test]
+fn no_uid_left_refuses_instead_of_wrapping() {
+    let mut r = registry();
+    r.set_next_uid(u32::MAX - 1);
+    assert_eq!(create(&mut r, &body("card", "11:22:33:44")), u32::MAX - 1);
+    assert_eq!(
+        create_err(&r, &body("card", "55:66:77:88")),
+        "No identifier uid is left"
+    );
+    let import = json!({ "list_items": [body("card", "99:99:99:99")] }).to_string();
+    assert_eq!(
+        r.import(&import).unwrap_err().to_string(),
+        "list_items[0]: No identifier uid is left"
+    );
+}
