@@ -380,8 +380,10 @@ async fn run(mut locks: Vec<Lock>, mut rx: mpsc::UnboundedReceiver<Command>, boa
                         opening.failed.push(lock.name.clone());
                     }
                 }
-                let _ = reply.send(opening);
+                // States and health first: a caller told of a failure finds
+                // it in Health when it asks.
                 board.post(&locks);
+                let _ = reply.send(opening);
             }
             Some(Command::Ping(reply)) => {
                 let _ = reply.send(());
