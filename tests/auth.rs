@@ -550,6 +550,8 @@ async fn signals_reach_only_callers_with_a_role() {
     if !can_run() {
         return;
     }
+    // A short open time: the lock opens and locks again between two
+    // presents, so each one changes States (only changes are announced).
     let s = Setup::start(
         "[clock]\nrequire_sync = false\n\n[[lock]]\nname = \"first\"\nopen_time_ms = 100\n",
     )
