@@ -25,7 +25,6 @@ use crate::file_error::line_of;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 pub(crate) const SNAPSHOT: &str = "identifiers.toml";
@@ -443,7 +442,8 @@ pub struct Storage {
     live_len: u64,
     last_seq: u64,
     snapshot_bytes: u64,
-    compacting: Arc<AtomicBool>,
+    /// The running (or last) compaction's thread.
+    compaction: Option<std::thread::JoinHandle<()>>,
     _lock: nix::fcntl::Flock<File>,
 }
 
@@ -483,7 +483,14 @@ impl Storage {
     /// segment for appending.
     pub fn open(dir: &Path, rules: Rules) -> Result<(Storage, Registry), OpenError> {
         check_folder(dir)?;
-        fs::create_dir_all(dir).map_err(io_at(dir))?;
+        if !dir.exists() {
+            fs::create_dir_all(dir).map_err(io_at(dir))?;
+            // The new folder's own entry is durable only once its parent is
+            // synced (ext4 happens to do it; not every file system does).
+            if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+                sync_dir(parent).map_err(io_at(parent))?;
+            }
+        }
         let lock = lock_folder(dir)?;
         let loaded = load(dir, rules)?;
         // A snapshot that was being written when latchd stopped (or whose
@@ -523,7 +530,7 @@ impl Storage {
             live_len,
             last_seq: loaded.last_seq,
             snapshot_bytes: loaded.snapshot_bytes,
-            compacting: Arc::new(AtomicBool::new(false)),
+            compaction: None,
             _lock: lock,
         };
         Ok((storage, loaded.registry))
@@ -562,7 +569,7 @@ impl Storage {
     /// snapshot and none is running. Returns whether one was started.
     pub fn maybe_compact(&mut self, registry: &Registry) -> io::Result<bool> {
         if self.live_len < MIN_COMPACT_BYTES.max(self.snapshot_bytes)
-            || self.compacting.load(Ordering::Acquire)
+            || self.compaction.as_ref().is_some_and(|c| !c.is_finished())
         {
             return Ok(false);
         }
@@ -572,30 +579,29 @@ impl Storage {
 
     /// Rotates the journal and writes a snapshot of `registry` in the background.
     pub fn compact(&mut self, registry: &Registry) -> io::Result<()> {
-        // New appends go to a fresh segment; everything before it is in `registry`.
+        // Everything in the segments there now is in `registry`; new appends
+        // go to a fresh segment. Listed first, so a failure leaves the live
+        // segment as it was.
         let next_path = self.dir.join(segment_name(self.last_seq + 1));
-        let next = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&next_path)?;
-        sync_dir(&self.dir)?;
-        let old_live = std::mem::replace(&mut self.live, next);
-        drop(old_live);
         let covered: Vec<PathBuf> = list_segments(&self.dir)
             .map_err(|e| io::Error::other(e.to_string()))?
             .into_iter()
             .filter(|p| *p != next_path)
             .collect();
+        let next = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&next_path)?;
+        sync_dir(&self.dir)?;
+        self.live = next;
         self.live_len = 0;
         let items: Vec<Arc<Identifier>> = registry.iter().cloned().collect();
         let next_uid = registry.next_uid();
         let last_seq = self.last_seq;
         let dir = self.dir.clone();
-        let flag = self.compacting.clone();
-        flag.store(true, Ordering::Release);
         // Estimated from the item count so the trigger needs no result back.
         self.snapshot_bytes = 300 * items.len() as u64;
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("latchd-compact".into())
             .spawn(move || {
                 let started = std::time::Instant::now();
@@ -611,15 +617,15 @@ impl Storage {
                         "compaction failed; the journal still holds every mutation"
                     ),
                 }
-                flag.store(false, Ordering::Release);
             })?;
+        self.compaction = Some(thread);
         Ok(())
     }
 
     /// Waits for a running compaction (at shutdown, and in tests).
-    pub fn wait_compaction(&self) {
-        while self.compacting.load(Ordering::Acquire) {
-            std::thread::sleep(std::time::Duration::from_millis(5));
+    pub fn wait_compaction(&mut self) {
+        if let Some(thread) = self.compaction.take() {
+            let _ = thread.join();
         }
     }
 }
