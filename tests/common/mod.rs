@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod accounts;
+pub mod mutations;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
