@@ -10,6 +10,7 @@ use latchd::store::Store;
 use latchd::{dbus, logging, storage};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 const HELP: &str = "\
 latchd - door controller daemon for Linux panels
@@ -258,7 +259,11 @@ impl Daemon {
             Some(addr) => zbus::connection::Builder::address(addr.as_str())?,
             None => zbus::connection::Builder::system()?,
         };
-        let conn = builder.build().await?;
+        // No call of latchd's waits for ever on an answer the bus dropped.
+        let conn = builder
+            .method_timeout(Duration::from_secs(25))
+            .build()
+            .await?;
         let Some(access) = &self.access else {
             return Err("the access path is not running".into());
         };

@@ -4,10 +4,12 @@
 use super::error::Error;
 use crate::config::AuthConfig;
 use nix::unistd::{Gid, Group, Uid, User};
-use std::sync::{Arc, RwLock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
 use zbus::fdo::DBusProxy;
 use zbus::message::Header;
-use zbus::names::BusName;
+use zbus::names::{BusName, OwnedUniqueName, UniqueName};
 
 /// What a method needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,9 +67,29 @@ impl Groups {
     }
 }
 
+/// What the bus reported of a connection: fixed when it connected.
+#[derive(Debug, Clone)]
+struct Caller {
+    uid: u32,
+    gids: Option<Vec<u32>>,
+}
+
+/// Callers remembered; past this many the memory starts over.
+const KNOWN_CALLERS: usize = 256;
+
+/// How long the bus is first given to answer who a caller is; each retry
+/// doubles it. Five tries: about 15 s in all.
+const FIRST_WAIT: Duration = Duration::from_millis(500);
+const TRIES: u32 = 5;
+
 pub struct Authorizer {
     groups: Groups,
     bus: DBusProxy<'static>,
+    // A unique name is never given twice and its credentials are those of
+    // the connection, so a remembered answer stays true; it also spares a
+    // round trip per call. Roles are still worked out on every call, from
+    // the groups in effect.
+    known: Mutex<HashMap<OwnedUniqueName, Caller>>,
 }
 
 impl Authorizer {
@@ -76,7 +98,11 @@ impl Authorizer {
             .cache_properties(zbus::proxy::CacheProperties::No)
             .build()
             .await?;
-        Ok(Authorizer { groups, bus })
+        Ok(Authorizer {
+            groups,
+            bus,
+            known: Mutex::new(HashMap::new()),
+        })
     }
 
     /// Checks the sender of the message `hdr` against `need`; returns the
@@ -90,12 +116,7 @@ impl Authorizer {
     /// The caller's uid and roles.
     pub async fn roles(&self, hdr: &Header<'_>) -> Result<(u32, Roles), Error> {
         let sender = hdr.sender().ok_or_else(Error::unauthorized)?;
-        let creds = self
-            .bus
-            .get_connection_credentials(BusName::Unique(sender.clone()))
-            .await
-            .map_err(|_| Error::unauthorized())?;
-        let uid = creds.unix_user_id().ok_or_else(Error::unauthorized)?;
+        let Caller { uid, gids } = self.caller(sender).await?;
         if uid == 0 {
             let admin = Roles {
                 admin: true,
@@ -103,8 +124,8 @@ impl Authorizer {
             };
             return Ok((uid, admin));
         }
-        let gids = match creds.unix_group_ids() {
-            Some(gids) => gids.clone(),
+        let gids = match gids {
+            Some(gids) => gids,
             // Buses that do not report groups: the user's groups from the system.
             None => groups_of(uid),
         };
@@ -120,6 +141,46 @@ impl Authorizer {
             feeder: member(&groups.feeder_groups),
         };
         Ok((uid, roles))
+    }
+
+    fn known(&self) -> std::sync::MutexGuard<'_, HashMap<OwnedUniqueName, Caller>> {
+        self.known.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Who `sender` is, as the bus knows it. The bus drops its own answer
+    /// when latchd's queue of incoming messages is full (a flood of large
+    /// messages), so a question without an answer is asked again rather
+    /// than awaited for ever with the caller's message held in memory.
+    async fn caller(&self, sender: &UniqueName<'_>) -> Result<Caller, Error> {
+        if let Some(caller) = self.known().get(sender) {
+            return Ok(caller.clone());
+        }
+        let mut wait = FIRST_WAIT;
+        for _ in 0..TRIES {
+            let asked = self
+                .bus
+                .get_connection_credentials(BusName::Unique(sender.clone()));
+            match tokio::time::timeout(wait, asked).await {
+                Ok(Ok(creds)) => {
+                    let uid = creds.unix_user_id().ok_or_else(Error::unauthorized)?;
+                    let caller = Caller {
+                        uid,
+                        gids: creds.unix_group_ids().cloned(),
+                    };
+                    let mut known = self.known();
+                    if known.len() >= KNOWN_CALLERS {
+                        known.clear();
+                    }
+                    known.insert(sender.to_owned().into(), caller.clone());
+                    return Ok(caller);
+                }
+                // The sender is gone, or the bus refused: nobody to serve.
+                Ok(Err(_)) => return Err(Error::unauthorized()),
+                Err(_) => wait *= 2,
+            }
+        }
+        log::warn!(sender = sender.as_str(); "the bus did not say who called; refused as not logged in");
+        Err(Error::unauthorized())
     }
 }
 
