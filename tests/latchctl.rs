@@ -1085,6 +1085,33 @@ async fn completions_for_every_shell() {
 }
 
 #[tokio::test]
+async fn the_committed_completions_are_current() {
+    // The package installs these files; they are built from the same
+    // definition as the command line (and a cross-built latchctl cannot be
+    // run where the package is built).
+    for (shell, file) in [
+        ("bash", "latchctl.bash"),
+        ("zsh", "_latchctl"),
+        ("fish", "latchctl.fish"),
+    ] {
+        let out = tokio::process::Command::new(LATCHCTL)
+            .args(["completions", shell])
+            .output()
+            .await
+            .unwrap();
+        assert!(out.status.success());
+        let path = std::path::Path::new(ROOT).join("docs/completions").join(file);
+        let committed = std::fs::read(&path).unwrap_or_default();
+        assert!(
+            committed == out.stdout,
+            "docs/completions/{file} differs from `latchctl completions {shell}`. \
+             Regenerate it with\n    cargo run --bin latchctl -- completions {shell} > docs/completions/{file}\n\
+             and commit it."
+        );
+    }
+}
+
+#[tokio::test]
 async fn the_committed_man_page_is_current() {
     let out = tokio::process::Command::new(LATCHCTL)
         .arg("manpage")
