@@ -36,8 +36,9 @@ line:
   latchctl: ids.csv:4: max_passes must be a whole number";
 
 pub const CSV_FORMAT: &str = "\
-A CSV file has one identifier a line, after a header line:
-  uid,type,number,owner_name,owner_type,lock,valid_from,valid_to,max_passes,passes_left
+A CSV file has one identifier a line, after a header line (shown here on two):
+  uid,type,number,owner_name,owner_type,lock,
+  valid_from,valid_to,max_passes,passes_left
 uid and passes_left are written by export and ignored by import. Empty
 valid_from and valid_to: permanent in time; empty max_passes: permanent
 passes (passes_left is empty then too). Times are unix seconds (import also
@@ -351,8 +352,8 @@ count, so --from 2026-01-01 --to 2027-01-01 covers the whole of 2026.")
         value_name = "BODY",
         conflicts_with_all = ["kind", "number", "name", "owner_type", "lock", "from", "to", "max_passes", "file"],
         long_help = "The whole body as JSON, the panel API's, sent to latchd as it is, instead \
-of the flags above: {\"identifier_owner\":{\"name\":\"Alice\",\"type\":\"owner\"},\
-\"identifier_type\":\"card\",\"identifier_number\":\"12:34:56:79\",\"lock\":\"first\"}"
+of the flags above: {\"identifier_owner\": {\"name\": \"Alice\", \"type\": \"owner\"}, \
+\"identifier_type\": \"card\", \"identifier_number\": \"12:34:56:79\", \"lock\": \"first\"}"
     )]
     pub json: Option<String>,
 
