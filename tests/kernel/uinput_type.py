@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A uinput keyboard for the end-to-end tests, playing a keypad, a card
 reader or a QR scanner: creates a keyboard named NAME (vendor:product
-ffff:0035) and types each line read from standard input (digits, letters,
+ffff:0035, or the optional second argument VVVV:PPPP) and types each line read from standard input (digits, letters,
 `-`, upper case with shift), then Enter, until standard input closes.
 Standard library only."""
 import fcntl
@@ -45,11 +45,12 @@ def press(fd, code):
 
 def main():
     name = sys.argv[1]
+    vendor, product = (int(x, 16) for x in (sys.argv[2] if len(sys.argv) > 2 else "ffff:0035").split(":"))
     ui = os.open("/dev/uinput", os.O_WRONLY | os.O_NONBLOCK)
     fcntl.ioctl(ui, UI_SET_EVBIT, EV_KEY)
     for code in list(KEYS.values()) + [KEY_ENTER, KEY_LEFTSHIFT]:
         fcntl.ioctl(ui, UI_SET_KEYBIT, code)
-    fcntl.ioctl(ui, UI_DEV_SETUP, struct.pack(SETUP_FMT, 0x03, 0xFFFF, 0x0035, 1, name.encode(), 0))
+    fcntl.ioctl(ui, UI_DEV_SETUP, struct.pack(SETUP_FMT, 0x03, vendor, product, 1, name.encode(), 0))
     fcntl.ioctl(ui, UI_DEV_CREATE)
     print("keypad ready", flush=True)
     try:
