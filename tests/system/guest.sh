@@ -34,6 +34,8 @@ wait_for() {
 
 gpio() {
   modprobe -a configfs uinput evdev
+  # Without gpio-sim (the arm64 guest) the board's own chip is used.
+  [ -f $dir/gpiosim.ko ] || return 0
   mountpoint -q /sys/kernel/config || mount -t configfs none /sys/kernel/config
   grep -q '^gpiosim ' /proc/modules || insmod $dir/gpiosim.ko
   local cfg=/sys/kernel/config/gpio-sim/panel
@@ -66,13 +68,24 @@ if ! dpkg -s latchd >/dev/null 2>&1 && [ ! -e $state/installed ]; then
   echo "systest: first boot ($arch, kernel $(uname -r))"
   check "apt installs the package" apt_get install --no-install-recommends \
     $dir/latchd_"${version}"_"$arch".deb
-  check "the service is started by the installation" systemctl is-active --quiet latchd
-  systemctl is-active --quiet latchd || journalctl -b --no-pager -n 40 -o short-monotonic -u latchd
+  if [ -f $dir/gpiosim.ko ]; then
+    check "the service is started by the installation" systemctl is-active --quiet latchd
+    systemctl is-active --quiet latchd || journalctl -b --no-pager -n 40 -o short-monotonic -u latchd
+  else
+    skip "the service is started by the installation (smoke part: the packaged lines GPIO17 and GPIO27 do not exist on this board)"
+  fi
   check "the configuration is root:latchd 0640" \
     test "$(stat -c '%U:%G %a' /etc/latchd/latchd.toml)" = "root:latchd 640"
   check "the latchd user and the role groups exist" \
     sh -c "getent passwd latchd >/dev/null && getent group latchd-admin >/dev/null"
   check "the unit is enabled" systemctl is-enabled --quiet latchd
+  if [ ! -f $dir/gpiosim.ko ]; then
+    # The smoke part: the relays on the virt machine's PL061 chip, lines 0
+    # and 1, as an integrator sets them for a board without named lines.
+    sed -i 's/^line = "GPIO17"/chip = "gpiochip0"\noffset = 0/; s/^line = "GPIO27"/chip = "gpiochip0"\noffset = 1/' \
+      /etc/latchd/latchd.toml
+    note "smoke part: relays on gpiochip0 ($(cat /sys/bus/gpio/devices/gpiochip0/of_node/name 2>/dev/null || echo '?')) lines 0 and 1"
+  fi
   mkdir -p $state && touch $state/installed
   echo "systest: rebooting"
   sync
@@ -81,7 +94,7 @@ if ! dpkg -s latchd >/dev/null 2>&1 && [ ! -e $state/installed ]; then
 fi
 
 echo "systest: second boot"
-sim=$(cat /run/systest/sim 2>/dev/null)
+sim=$(cat /run/systest/sim 2>/dev/null || true)
 relay() { cat "$sim/sim_gpio0/value"; } # GPIO17, the lock "first"
 relay_is() { [ "$(relay)" = "$1" ]; }
 main_pid() { systemctl show -P MainPID latchd; }
@@ -93,7 +106,7 @@ open_first() { bus call org.latchd.Panel1 /org/latchd/Panel1/Locks org.latchd.Pa
 journal_has() { journalctl -u latchd -b --no-pager -o cat | grep -q "$1"; }
 
 check "latchd is active after boot" wait_for 60 active
-check "the relay line is requested locked" relay_is 0
+[ -n "$sim" ] && check "the relay line is requested locked" relay_is 0
 
 # The system bus and its policy: a member of latchd-admin may manage, a
 # user with no role is refused by latchd, and may not take latchd's name.
@@ -110,6 +123,13 @@ check "a user with no role is refused (Log In)" grep -q "Log In" <<<"$out"
 out=$(as bob dbus-send --system --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
   org.freedesktop.DBus.RequestName string:org.latchd.Panel1 uint32:0 2>&1)
 check "the bus policy keeps latchd's name from other users" grep -q AccessDenied <<<"$out"
+
+if [ ! -f $dir/gpiosim.ko ]; then
+  check "smoke: Locks.Open drives the board's line" open_first
+  systemctl stop latchd
+  check "smoke: systemctl stop" sh -c "! systemctl is-active --quiet latchd"
+  finish
+fi
 
 # The clock: a time-limited identifier is denied while the clock is not
 # synchronised (no time service in the guest) and granted once it is.
