@@ -1100,7 +1100,9 @@ async fn the_committed_completions_are_current() {
             .await
             .unwrap();
         assert!(out.status.success());
-        let path = std::path::Path::new(ROOT).join("docs/completions").join(file);
+        let path = std::path::Path::new(ROOT)
+            .join("docs/completions")
+            .join(file);
         let committed = std::fs::read(&path).unwrap_or_default();
         assert!(
             committed == out.stdout,

@@ -84,7 +84,7 @@ if ! dpkg -s latchd >/dev/null 2>&1 && [ ! -e $state/installed ]; then
     # and 1, as an integrator sets them for a board without named lines.
     sed -i 's/^line = "GPIO17"/chip = "gpiochip0"\noffset = 0/; s/^line = "GPIO27"/chip = "gpiochip0"\noffset = 1/' \
       /etc/latchd/latchd.toml
-    note "smoke part: relays on gpiochip0 ($(cat /sys/bus/gpio/devices/gpiochip0/of_node/name 2>/dev/null || echo '?')) lines 0 and 1"
+    note "smoke part: relays on gpiochip0 ($(tr -d '\0' </sys/bus/gpio/devices/gpiochip0/of_node/name 2>/dev/null || echo '?')) lines 0 and 1"
   fi
   mkdir -p $state && touch $state/installed
   echo "systest: rebooting"

@@ -39,6 +39,14 @@ if [ "${SYSTEM_TEST_BUILD:-0}" = 1 ] || [ ! -f "$deb" ]; then
   scripts/build-debs.sh "$arch"
 fi
 
+# An arm64 image runs its packages' maintainer scripts under user-mode
+# emulation: binfmt_misc hands arm64 programs to qemu-aarch64.
+if [ "$arch" = arm64 ]; then
+  if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
+  mountpoint -q /proc/sys/fs/binfmt_misc || $SUDO mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+  $SUDO update-binfmts --enable qemu-aarch64 2>/dev/null || true
+fi
+
 # The base image: Debian's own packages only, cached on its package list.
 packages=systemd-sysv,systemd,dbus,dbus-bin,udev,kmod,python3,procps,ca-certificates
 key=$(printf '%s %s %s' "$arch" bookworm "$packages" | sha256sum | cut -c1-16)
