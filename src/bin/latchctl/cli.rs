@@ -25,7 +25,8 @@ pub const EXIT_STATUS: &str = "  0  success
   7  StorageFailed: latchd could not make the change durable; nothing was changed,
      and trying again later is safe
   8  latchd is not running (nobody owns org.latchd.Panel1 on the bus)
-  9  any other D-Bus error";
+  9  any other D-Bus error
+ 10  HardwareFailed: a lock's relay could not be driven; the door did not open";
 
 pub const ERRORS: &str = "\
 Errors go to standard error as the D-Bus error name and the message latchd

@@ -80,6 +80,7 @@ pub fn status_of(name: &str) -> u8 {
         "org.latchd.Panel1.Error.StorageFailed" => 7,
         "org.freedesktop.DBus.Error.ServiceUnknown"
         | "org.freedesktop.DBus.Error.NameHasNoOwner" => 8,
+        "org.latchd.Panel1.Error.HardwareFailed" => 10,
         _ => 9,
     }
 }
@@ -92,6 +93,7 @@ fn hint(status: u8) -> Option<&'static str> {
         ),
         5 => Some("this needs an administrator: root or a member of latchd's admin groups"),
         8 => Some("is latchd running? Nobody owns org.latchd.Panel1 on this bus"),
+        10 => Some("the door did not open: check the relay and its wiring (journalctl -u latchd)"),
         _ => None,
     }
 }
@@ -155,6 +157,7 @@ mod tests {
                 6,
             ),
             (Error::StorageFailed("disk".into()), 7),
+            (Error::hardware_failed(), 10),
         ];
         for (e, status) in cases {
             assert_eq!(Failure::from(e).status(), status);
