@@ -266,17 +266,20 @@ async fn a_bad_file_is_refused_and_the_running_configuration_stays() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn calls_during_reloads_are_all_answered() {
-    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use std::sync::Arc;
     let s = Setup::start(FIRST).await;
     let access = AccessProxy::new(&s.conn).await.unwrap();
     let ids = s.identifiers().await;
     let done = Arc::new(AtomicBool::new(false));
     let until = done.clone();
+    let count = Arc::new(AtomicUsize::new(0));
+    let counted = count.clone();
     let presenting = tokio::spawn(async move {
         let (mut answers, mut created) = (Vec::new(), 0);
         while !until.load(Ordering::SeqCst) {
             answers.push(access.present("inputCode", "1234").await.unwrap());
+            counted.fetch_add(1, Ordering::SeqCst);
             if answers.len() % 10 == 0 {
                 ids.create(&code(&format!("{}", 70000 + answers.len())))
                     .await
@@ -287,7 +290,14 @@ async fn calls_during_reloads_are_all_answered() {
         (answers, created)
     });
     for _ in 0..5 {
+        // Calls go on through every reload, however slow the machine: each
+        // reload waits for two more answers before the next.
+        let before = count.load(Ordering::SeqCst);
         reload(&s, FIRST, RELOADED);
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while count.load(Ordering::SeqCst) < before + 2 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
     done.store(true, Ordering::SeqCst);
     let (answers, created) = presenting.await.unwrap();
