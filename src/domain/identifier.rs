@@ -39,6 +39,50 @@ pub enum BodyError {
     /// An Import item's error, with its index in `list_items`.
     #[error("list_items[{0}]: {1}")]
     Item(usize, Box<BodyError>),
+    // Time profiles: the panel's own messages for values out of their set
+    // or range, and ours (listed in dbus/README.md) where its are unknown.
+    #[error("Wrong timeprofile uid")]
+    WrongTimeProfileUid,
+    #[error("Wrong repeat_type")]
+    WrongRepeatType,
+    #[error("Wrong repeat_looper range")]
+    WrongLooperRange,
+    #[error("Set in WeekOptions can't be empty")]
+    EmptyWeekSet,
+    #[error("Wrong DayOfMonth range")]
+    WrongDayOfMonth,
+    #[error("Wrong months range")]
+    WrongMonths,
+    #[error("Wrong repeat_point_type")]
+    WrongPointType,
+    #[error("Wrong DayOfWeek")]
+    WrongDayOfWeek,
+    #[error("Wrong WeekOfMonth range")]
+    WrongWeekOfMonth,
+    #[error("Set in MonthOptions can't be empty")]
+    EmptyMonthSet,
+    #[error("Set in YearOptions can't be empty")]
+    EmptyYearSet,
+    #[error("Wrong repeat_end format")]
+    WrongRepeatEnd,
+    #[error("Date `repeat_end` must be greater than `date_from`")]
+    RepeatEndBeforeStart,
+    #[error("Too many time profiles on this identifier")]
+    TooManyAttached,
+    #[error("No more time profiles can be created")]
+    TooManyTimeProfiles,
+    // Apartments.
+    #[error("Wrong apartment uid")]
+    WrongApartmentUid,
+    #[error("Wrong Logical Address")]
+    WrongLogicalAddress,
+    #[error("Apartment with that Logical Address already exist")]
+    ApartmentExists,
+    #[error("No more apartments can be created")]
+    TooManyApartments,
+    // QR images.
+    #[error("A QR image is only made for identifiers of type qr")]
+    NotQr,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
