@@ -278,6 +278,8 @@ pub struct PanelConfig {
     pub face_recognition: bool,
     #[serde(default = "default_face_dimensions")]
     pub face_dimensions: Spanned<u32>,
+    #[serde(default)]
+    pub face_threshold: crate::domain::face::FaceThreshold,
 }
 
 fn default_face_dimensions() -> Spanned<u32> {
@@ -291,6 +293,7 @@ impl Default for PanelConfig {
             master_card: None,
             face_recognition: false,
             face_dimensions: default_face_dimensions(),
+            face_threshold: Default::default(),
         }
     }
 }
@@ -331,6 +334,19 @@ impl Default for AuthConfig {
 pub struct ClockConfig {
     #[serde(default = "yes")]
     pub require_sync: bool,
+    /// An IANA name for time profiles; absent: the system's (/etc/localtime).
+    pub time_zone: Option<Spanned<String>>,
+    /// The zone itself, read when the file is loaded (not a key).
+    #[serde(skip, default = "system_zone")]
+    pub zone: jiff::tz::TimeZone,
+}
+
+/// The system's time zone; UTC (with a warning) when it cannot be read.
+fn system_zone() -> jiff::tz::TimeZone {
+    jiff::tz::TimeZone::try_system().unwrap_or_else(|e| {
+        log::warn!(error = e.to_string().as_str(); "cannot read the system's time zone; time profiles are evaluated in UTC (set [clock] time_zone)");
+        jiff::tz::TimeZone::UTC
+    })
 }
 
 fn yes() -> bool {
@@ -339,7 +355,11 @@ fn yes() -> bool {
 
 impl Default for ClockConfig {
     fn default() -> Self {
-        ClockConfig { require_sync: true }
+        ClockConfig {
+            require_sync: true,
+            time_zone: None,
+            zone: system_zone(),
+        }
     }
 }
 
@@ -432,6 +452,14 @@ impl Config {
                     "panel.master_card must be up to 10 decimal digits or 2 to 8 hex bytes like 12:34:56:78".into(),
                 ));
             }
+        }
+        if let Some(name) = &config.clock.time_zone {
+            config.clock.zone = jiff::tz::TimeZone::get(name.get_ref()).map_err(|e| {
+                at(
+                    name.span(),
+                    format!("clock.time_zone: {e} (an IANA name such as \"Europe/Kyiv\", from /usr/share/zoneinfo)"),
+                )
+            })?;
         }
         let dims = &config.panel.face_dimensions;
         if !(1..=4096).contains(dims.get_ref()) {
@@ -536,6 +564,8 @@ impl Config {
                 .and_then(|c| number::card_value(c.get_ref())),
             face_recognition: self.panel.face_recognition,
             face_dimensions: *self.panel.face_dimensions.get_ref(),
+            face_threshold: self.panel.face_threshold,
+            time_zone: self.clock.zone.clone(),
         }
     }
 }

@@ -140,8 +140,7 @@ pub fn with_checksums(journal: &[u8]) -> Vec<u8> {
 
 /// The snapshot latchd writes of `registry` after mutation `last_seq`.
 pub fn snapshot_text(registry: &Registry, last_seq: u64) -> std::io::Result<String> {
-    let items: Vec<_> = registry.iter().cloned().collect();
-    crate::storage::snapshot_text(&items, registry.next_uid(), last_seq)
+    crate::storage::snapshot_text(&crate::storage::SnapshotParts::of(registry), last_seq)
 }
 
 /// A snapshot's text read back: the registry and its `last_seq`.

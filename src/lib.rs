@@ -24,5 +24,6 @@ pub mod fuzzing;
 pub mod hardware;
 pub mod logging;
 pub mod notify;
+pub mod qr;
 pub mod storage;
 pub mod store;

@@ -358,6 +358,7 @@ pub mod testing {
             master_card: Some(0x12345678),
             face_recognition: false,
             face_dimensions: 128,
+            ..Default::default()
         };
         let (storage, registry) =
             crate::storage::Storage::open(&dir.path().join("data"), rules).unwrap();

@@ -1,6 +1,7 @@
 //! `org.latchd.Panel1.Identifiers`: authorize, hand the request to the
 //! store, translate the answer. Nothing else happens here.
 
+use super::audit::Made;
 use super::auth::{Authorizer, Need};
 use super::error::Error;
 use crate::store::{Store, StoreError};
@@ -15,29 +16,6 @@ pub const PATH: &str = "/org/latchd/Panel1/Identifiers";
 pub struct IdentifiersObject {
     pub store: Store,
     pub auth: Arc<Authorizer>,
-}
-
-/// The identifier a mutation made, for the audit line.
-trait Made {
-    fn uid(&self) -> Option<u32>;
-}
-
-impl Made for () {
-    fn uid(&self) -> Option<u32> {
-        None
-    }
-}
-
-impl Made for u32 {
-    fn uid(&self) -> Option<u32> {
-        Some(*self)
-    }
-}
-
-impl Made for Vec<u32> {
-    fn uid(&self) -> Option<u32> {
-        None
-    }
 }
 
 impl IdentifiersObject {
@@ -186,6 +164,48 @@ impl IdentifiersObject {
             "ResetPasses",
             Some(uid),
             |store| async move { store.reset_passes(uid).await },
+        )
+        .await
+    }
+
+    /// A PNG of the QR code of a `qr` identifier's number.
+    #[zbus(out_args("png"))]
+    async fn get_qr(&self, uid: u32, #[zbus(header)] hdr: Header<'_>) -> Result<Vec<u8>, Error> {
+        self.auth.check(&hdr, Need::Read).await?;
+        Ok(self.store.qr_png(uid)?)
+    }
+
+    /// From now on the identifier is valid only inside its attached profiles.
+    async fn attach_time_profile(
+        &self,
+        uid: u32,
+        timeprofile_uid: u32,
+        #[zbus(header)] hdr: Header<'_>,
+        #[zbus(signal_emitter)] emitter: SignalEmitter<'_>,
+    ) -> Result<(), Error> {
+        self.mutate(
+            &hdr,
+            &emitter,
+            "AttachTimeProfile",
+            Some(uid),
+            |store| async move { store.attach_profile(uid, timeprofile_uid).await },
+        )
+        .await
+    }
+
+    async fn detach_time_profile(
+        &self,
+        uid: u32,
+        timeprofile_uid: u32,
+        #[zbus(header)] hdr: Header<'_>,
+        #[zbus(signal_emitter)] emitter: SignalEmitter<'_>,
+    ) -> Result<(), Error> {
+        self.mutate(
+            &hdr,
+            &emitter,
+            "DetachTimeProfile",
+            Some(uid),
+            |store| async move { store.detach_profile(uid, timeprofile_uid).await },
         )
         .await
     }

@@ -1,11 +1,14 @@
 //! The thin D-Bus layer: objects that authorize, parse and translate errors.
 
 pub mod access;
+pub mod apartments;
+pub mod audit;
 pub mod auth;
 pub mod checked;
 pub mod error;
 pub mod identifiers;
 pub mod locks;
+pub mod time_profiles;
 
 use crate::access::Current;
 use crate::store::Store;
@@ -13,9 +16,11 @@ use checked::Checked;
 use std::sync::Arc;
 
 pub use access::AccessProxy;
+pub use apartments::ApartmentsProxy;
 pub use error::Error;
 pub use identifiers::IdentifiersProxy;
 pub use locks::LocksProxy;
+pub use time_profiles::TimeProfilesProxy;
 
 pub const BUS_NAME: &str = "org.latchd.Panel1";
 
@@ -30,11 +35,25 @@ pub async fn serve(
     let auth = Arc::new(auth::Authorizer::new(conn, groups).await?);
     let server = conn.object_server();
     let identifiers = identifiers::IdentifiersObject {
-        store,
+        store: store.clone(),
         auth: auth.clone(),
     };
     server
         .at(identifiers::PATH, Checked::new(identifiers))
+        .await?;
+    let profiles = time_profiles::TimeProfilesObject {
+        store: store.clone(),
+        auth: auth.clone(),
+    };
+    server
+        .at(time_profiles::PATH, Checked::new(profiles))
+        .await?;
+    let apartments = apartments::ApartmentsObject {
+        store,
+        auth: auth.clone(),
+    };
+    server
+        .at(apartments::PATH, Checked::new(apartments))
         .await?;
     let lock_object = locks::LocksObject {
         access: access.clone(),
@@ -69,6 +88,12 @@ pub async fn unserve(conn: &zbus::Connection) {
     let server = conn.object_server();
     let _ = server
         .remove::<Checked<identifiers::IdentifiersObject>, _>(identifiers::PATH)
+        .await;
+    let _ = server
+        .remove::<Checked<time_profiles::TimeProfilesObject>, _>(time_profiles::PATH)
+        .await;
+    let _ = server
+        .remove::<Checked<apartments::ApartmentsObject>, _>(apartments::PATH)
         .await;
     let _ = server
         .remove::<Checked<locks::LocksObject>, _>(locks::PATH)

@@ -26,6 +26,8 @@ pub enum DenyReason {
     NoPassesLeft,
     /// Limited in time, and the clock cannot be trusted.
     ClockNotSynchronised,
+    /// Time profiles are attached and none of them holds the instant.
+    OutsideTimeProfiles,
 }
 
 impl DenyReason {
@@ -36,6 +38,7 @@ impl DenyReason {
             DenyReason::Expired => "expired",
             DenyReason::NoPassesLeft => "no passes left",
             DenyReason::ClockNotSynchronised => "clock not synchronised",
+            DenyReason::OutsideTimeProfiles => "outside its time profiles",
         }
     }
 }
@@ -93,6 +96,15 @@ pub fn decide(registry: &Registry, kind: IdentifierType, typed: &str, clock: Clo
             return deny(DenyReason::Expired);
         }
     }
+    // Attached time profiles: inside one of them, by a clock to be trusted.
+    if !item.time_profiles.is_empty() {
+        if clock.require_sync && !clock.synchronised {
+            return deny(DenyReason::ClockNotSynchronised);
+        }
+        if !registry.in_time_profiles(item, clock.now_unix) {
+            return deny(DenyReason::OutsideTimeProfiles);
+        }
+    }
     let change = match item.max_passes() {
         None => None,
         Some(_) if item.passes_left <= 0 => return deny(DenyReason::NoPassesLeft),
@@ -112,6 +124,7 @@ fn take_pass(registry: &Registry, item: &Arc<Identifier>) -> Change {
         put: vec![Arc::new(next)],
         remove: vec![],
         next_uid: registry.next_uid(),
+        ..Default::default()
     }
 }
 
@@ -126,6 +139,7 @@ mod tests {
             master_card: Some(0x12345678),
             face_recognition: false,
             face_dimensions: 128,
+            ..Default::default()
         });
         let bodies = [
             r#"{"identifier_owner":{"name":"A","type":"owner"},"identifier_type":"card","identifier_number":"11:22:33:44","lock":"first"}"#,

@@ -231,14 +231,31 @@ impl Body {
     }
 }
 
-/// What the panel configuration contributes to validation.
-#[derive(Debug, Clone, Default)]
+/// What the panel configuration contributes to validation and decisions.
+#[derive(Debug, Clone)]
 pub struct Rules {
     pub master_code: Option<String>,
     /// Canonical value of the master card.
     pub master_card: Option<u64>,
     pub face_recognition: bool,
     pub face_dimensions: u32,
+    /// `[panel] face_threshold`: how similar a presented face must be.
+    pub face_threshold: super::face::FaceThreshold,
+    /// `[clock] time_zone`: where time profiles are evaluated.
+    pub time_zone: jiff::tz::TimeZone,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            master_code: None,
+            master_card: None,
+            face_recognition: false,
+            face_dimensions: 128,
+            face_threshold: Default::default(),
+            time_zone: jiff::tz::TimeZone::UTC,
+        }
+    }
 }
 
 /// A stored identifier: the body plus what the panel keeps beside it.

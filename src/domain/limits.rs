@@ -39,6 +39,17 @@ pub const MAX_EVENT: usize = 4096;
 /// Characters of Base64 for the largest face_id vector (4096 `f32`s).
 pub const MAX_FACE_BASE64: usize = (4096usize * 4).div_ceil(3) * 4;
 
+/// Time profiles, at most: each is evaluated on the door path for the
+/// identifiers that have it, so they are few by design.
+pub const MAX_TIME_PROFILES: usize = 1000;
+
+/// Time profiles one identifier may have attached, at most (a door
+/// decision looks at each of them).
+pub const MAX_ATTACHED_PROFILES: usize = 32;
+
+/// Apartments, at most.
+pub const MAX_APARTMENTS: usize = 100_000;
+
 /// Whether `number` can be a credential of `kind` at all. What cannot is
 /// refused before it is decided, logged or recorded.
 pub fn credential_ok(kind: super::identifier::IdentifierType, number: &str) -> bool {

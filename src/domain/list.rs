@@ -5,13 +5,51 @@ use serde_json::{json, Map, Value};
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-/// Fields a list can be sorted or filtered by: the uid and the top-level strings.
-const FIELDS: [&str; 4] = [
-    "identifier_uid",
-    "identifier_type",
-    "identifier_number",
-    "lock",
-];
+/// What a list can hold: identifiers, time profiles, apartments. Each
+/// sorts and filters by its uid and its top-level strings.
+pub trait Listed {
+    /// The uid's field name, the default sort.
+    const UID_FIELD: &'static str;
+    /// The fields a list of these can be sorted or filtered by, uid first.
+    const FIELDS: &'static [&'static str];
+    fn uid(&self) -> u32;
+    /// The value of a string field of [`Self::FIELDS`], for sorting.
+    fn text(&self, field: &str) -> &str;
+    /// Whether the string field equals `value` (identifier numbers compare
+    /// canonically).
+    fn equals(&self, field: &str, value: &str) -> bool {
+        self.text(field) == value
+    }
+}
+
+impl Listed for Identifier {
+    const UID_FIELD: &'static str = "identifier_uid";
+    const FIELDS: &'static [&'static str] = &[
+        "identifier_uid",
+        "identifier_type",
+        "identifier_number",
+        "lock",
+    ];
+    fn uid(&self) -> u32 {
+        self.uid
+    }
+    fn text(&self, field: &str) -> &str {
+        match field {
+            "identifier_type" => self.body.kind.as_str(),
+            "identifier_number" => &self.body.number,
+            "lock" => self.body.lock.as_str(),
+            _ => "",
+        }
+    }
+    fn equals(&self, field: &str, value: &str) -> bool {
+        let b = &self.body;
+        match field {
+            // Numbers compare canonically: `12:34:56:78` finds card 305419896.
+            "identifier_number" => b.kind.canonical(value).is_some_and(|c| c == b.canonical()),
+            _ => self.text(field) == value,
+        }
+    }
+}
 
 pub struct Query {
     pub limit: usize,
@@ -27,8 +65,14 @@ pub struct Filter {
 }
 
 impl Query {
-    /// Parses a query object; an empty string is `{}`. Every bad value is `Wrong JSON body`.
+    /// Parses a query of the identifier list; an empty string is `{}`.
+    /// Every bad value is `Wrong JSON body`.
     pub fn parse(text: &str) -> Result<Query, BodyError> {
+        Self::parse_for::<Identifier>(text)
+    }
+
+    /// Parses a query of a list of `T`.
+    pub fn parse_for<T: Listed>(text: &str) -> Result<Query, BodyError> {
         let bad = || BodyError::WrongBody;
         if text.len() > super::limits::MAX_QUERY {
             return Err(bad());
@@ -58,7 +102,7 @@ impl Query {
         let field = |k: &str| -> Result<Option<&'static str>, BodyError> {
             match text_of(k)? {
                 None => Ok(None),
-                Some(name) => FIELDS
+                Some(name) => T::FIELDS
                     .iter()
                     .find(|f| **f == name)
                     .copied()
@@ -68,7 +112,7 @@ impl Query {
         };
         let limit = number("limit", 10, 1000)?;
         let page_number = number("page_number", 1, u32::MAX as u64)?;
-        let sort_field = field("sort_field")?.unwrap_or("identifier_uid");
+        let sort_field = field("sort_field")?.unwrap_or(T::UID_FIELD);
         let ascending = match text_of("sort_type")? {
             None | Some("asc") => true,
             Some("desc") => false,
@@ -100,7 +144,12 @@ impl Query {
     }
 
     /// Sorts `hits` and renders the requested page with its list options.
-    pub fn page(&self, mut hits: Vec<Arc<Identifier>>) -> Value {
+    pub fn page(&self, hits: Vec<Arc<Identifier>>) -> Value {
+        self.page_with(hits, |i| i.to_item())
+    }
+
+    /// As [`Query::page`], for any listed item rendered by `item`.
+    pub fn page_with<T: Listed>(&self, mut hits: Vec<Arc<T>>, item: impl Fn(&T) -> Value) -> Value {
         self.sort(&mut hits);
         let total = hits.len();
         let start = (self.page_number - 1).saturating_mul(self.limit);
@@ -108,7 +157,7 @@ impl Query {
             .iter()
             .skip(start)
             .take(self.limit)
-            .map(|i| i.to_item())
+            .map(|i| item(i))
             .collect();
         json!({
             "list_option": {
@@ -125,16 +174,16 @@ impl Query {
         })
     }
 
-    pub fn sort(&self, items: &mut [Arc<Identifier>]) {
-        let by_uid = |a: &Identifier, b: &Identifier| a.uid.cmp(&b.uid);
-        let cmp: fn(&Identifier, &Identifier) -> Ordering = match self.sort_field {
-            "identifier_type" => |a, b| a.body.kind.as_str().cmp(b.body.kind.as_str()),
-            "identifier_number" => |a, b| a.body.number.cmp(&b.body.number),
-            "lock" => |a, b| a.body.lock.as_str().cmp(b.body.lock.as_str()),
-            _ => |_, _| Ordering::Equal,
-        };
+    pub fn sort<T: Listed>(&self, items: &mut [Arc<T>]) {
+        let field = self.sort_field;
+        let by_uid = field == T::UID_FIELD;
         items.sort_by(|a, b| {
-            let order = cmp(a, b).then_with(|| by_uid(a, b));
+            let order = if by_uid {
+                Ordering::Equal
+            } else {
+                a.text(field).cmp(b.text(field))
+            };
+            let order = order.then_with(|| a.uid().cmp(&b.uid()));
             if self.ascending {
                 order
             } else {
@@ -145,17 +194,11 @@ impl Query {
 }
 
 impl Filter {
-    pub fn matches(&self, item: &Identifier) -> bool {
-        let b = &item.body;
-        match self.field {
-            "identifier_uid" => self.value == item.uid.to_string(),
-            "identifier_type" => self.value == b.kind.as_str(),
-            "lock" => self.value == b.lock.as_str(),
-            // Numbers compare canonically: `12:34:56:78` finds card 305419896.
-            _ => b
-                .kind
-                .canonical(&self.value)
-                .is_some_and(|c| c == b.canonical()),
+    pub fn matches<T: Listed>(&self, item: &T) -> bool {
+        if self.field == T::UID_FIELD {
+            self.value == item.uid().to_string()
+        } else {
+            item.equals(self.field, &self.value)
         }
     }
 

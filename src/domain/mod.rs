@@ -1,9 +1,11 @@
 //! Domain logic: identifiers, their validation and the in-memory database.
 //! Nothing in here does I/O, so all of it is tested without a bus or a disk.
 
+pub mod apartment;
 pub mod card_format;
 pub mod decision;
 pub mod enrolment;
+pub mod face;
 pub mod identifier;
 pub mod keypad;
 pub mod limits;
@@ -12,6 +14,8 @@ pub mod lockout;
 pub mod number;
 pub mod reader;
 pub mod registry;
+pub mod schedule;
+pub mod time_profile;
 pub mod typing;
 
 #[cfg(test)]

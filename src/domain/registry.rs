@@ -3,25 +3,62 @@
 //! (what to put and remove), which storage makes durable and [`Registry::apply`]
 //! makes current; no I/O happens here.
 
+use super::apartment::{parse_apartment, Apartment, LogicalAddress};
 use super::identifier::{
     check_master, parse_body, parse_body_value, BodyError, Identifier, IdentifierType, Rules,
 };
+use super::limits::{MAX_APARTMENTS, MAX_ATTACHED_PROFILES, MAX_TIME_PROFILES};
+use super::list::{Listed, Query};
+use super::schedule::parse_profile;
+use super::time_profile::TimeProfile;
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
-/// A mutation as state: identifiers to put (insert or replace) and uids to remove.
+/// A mutation as state: identifiers to put (insert or replace) and uids to
+/// remove, and the same for time profiles and apartments (most changes
+/// touch only identifiers).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Change {
     pub put: Vec<Arc<Identifier>>,
     pub remove: Vec<u32>,
-    /// The next uid to hand out after this change.
+    /// The next identifier uid to hand out after this change.
     pub next_uid: u32,
+    pub profiles: TableChange<TimeProfile>,
+    pub apartments: TableChange<Apartment>,
 }
 
 impl Change {
     pub fn is_empty(&self) -> bool {
-        self.put.is_empty() && self.remove.is_empty()
+        self.put.is_empty()
+            && self.remove.is_empty()
+            && self.profiles.is_empty()
+            && self.apartments.is_empty()
+    }
+}
+
+/// Time profiles or apartments a change puts and removes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableChange<T> {
+    pub put: Vec<Arc<T>>,
+    pub remove: Vec<u32>,
+    /// The table's next uid after this change; None leaves it as it is.
+    pub next_uid: Option<u32>,
+}
+
+impl<T> Default for TableChange<T> {
+    fn default() -> Self {
+        TableChange {
+            put: Vec::new(),
+            remove: Vec::new(),
+            next_uid: None,
+        }
+    }
+}
+
+impl<T> TableChange<T> {
+    pub fn is_empty(&self) -> bool {
+        self.put.is_empty() && self.remove.is_empty() && self.next_uid.is_none()
     }
 }
 
@@ -36,6 +73,22 @@ pub enum IntegrityError {
     BadNumber { uid: u32, kind: &'static str },
     #[error("identifier uid 0 is not allowed")]
     ZeroUid,
+    #[error("{0} uid 0 is not allowed")]
+    ZeroUidOf(&'static str),
+    #[error("{0} uid {1} is stored twice")]
+    DuplicateUidOf(&'static str, u32),
+    #[error("time profile uid {uid}: {why}")]
+    BadProfile { uid: u32, why: String },
+    #[error("apartment uid {0}: the logical address is out of the panel's ranges")]
+    BadAddress(u32),
+    #[error("apartment uid {uid} has the same logical address as uid {other}")]
+    DuplicateAddress { uid: u32, other: u32 },
+    #[error("identifier uid {uid} has time profile {profile}, which does not exist")]
+    UnknownProfile { uid: u32, profile: u32 },
+    #[error("identifier uid {uid} has time profile {profile} twice, or more than {max}", max = MAX_ATTACHED_PROFILES)]
+    BadProfileList { uid: u32, profile: u32 },
+    #[error("identifier uid {uid} is bound to apartment {apartment}, which does not exist")]
+    UnknownApartment { uid: u32, apartment: i64 },
 }
 
 type Key = (IdentifierType, String);
@@ -46,15 +99,110 @@ pub struct Registry {
     by_number: HashMap<Key, u32>,
     next_uid: u32,
     rules: Rules,
+    profiles: BTreeMap<u32, Arc<TimeProfile>>,
+    next_profile_uid: u32,
+    apartments: BTreeMap<u32, Arc<Apartment>>,
+    next_apartment_uid: u32,
+    by_address: HashMap<LogicalAddress, u32>,
+    /// The identifiers attached to each time profile, and bound to each
+    /// apartment: the other direction of the identifiers' own fields.
+    attached: HashMap<u32, BTreeSet<u32>>,
+    bound: HashMap<u32, BTreeSet<u32>>,
 }
 
 impl Registry {
     pub fn new(rules: Rules) -> Self {
         Registry {
             next_uid: 1,
+            next_profile_uid: 1,
+            next_apartment_uid: 1,
             rules,
             ..Default::default()
         }
+    }
+
+    /// Inserts a stored time profile while loading (before the identifiers).
+    pub fn load_profile(&mut self, profile: TimeProfile) -> Result<(), IntegrityError> {
+        let uid = profile.uid;
+        if uid == 0 {
+            return Err(IntegrityError::ZeroUidOf("time profile"));
+        }
+        if self.profiles.contains_key(&uid) {
+            return Err(IntegrityError::DuplicateUidOf("time profile", uid));
+        }
+        profile
+            .body
+            .check()
+            .map_err(|why| IntegrityError::BadProfile { uid, why })?;
+        self.next_profile_uid = self.next_profile_uid.max(uid.saturating_add(1));
+        self.profiles.insert(uid, Arc::new(profile));
+        Ok(())
+    }
+
+    /// Inserts a stored apartment while loading (before the identifiers).
+    pub fn load_apartment(&mut self, apartment: Apartment) -> Result<(), IntegrityError> {
+        let uid = apartment.uid;
+        if uid == 0 {
+            return Err(IntegrityError::ZeroUidOf("apartment"));
+        }
+        if self.apartments.contains_key(&uid) {
+            return Err(IntegrityError::DuplicateUidOf("apartment", uid));
+        }
+        let address = apartment.body.address;
+        if !address.is_valid() {
+            return Err(IntegrityError::BadAddress(uid));
+        }
+        if let Some(&other) = self.by_address.get(&address) {
+            return Err(IntegrityError::DuplicateAddress { uid, other });
+        }
+        self.next_apartment_uid = self.next_apartment_uid.max(uid.saturating_add(1));
+        self.by_address.insert(address, uid);
+        self.apartments.insert(uid, Arc::new(apartment));
+        Ok(())
+    }
+
+    /// What an identifier refers to exists: its time profiles (each once,
+    /// at most [`MAX_ATTACHED_PROFILES`]) and its apartment.
+    fn check_refs(&self, item: &Identifier) -> Result<(), IntegrityError> {
+        let uid = item.uid;
+        for (n, &profile) in item.time_profiles.iter().enumerate() {
+            if !self.profiles.contains_key(&profile) {
+                return Err(IntegrityError::UnknownProfile { uid, profile });
+            }
+            if n >= MAX_ATTACHED_PROFILES || item.time_profiles[..n].contains(&profile) {
+                return Err(IntegrityError::BadProfileList { uid, profile });
+            }
+        }
+        let apartment = item.apartment;
+        if apartment != -1
+            && !u32::try_from(apartment).is_ok_and(|a| self.apartments.contains_key(&a))
+        {
+            return Err(IntegrityError::UnknownApartment { uid, apartment });
+        }
+        Ok(())
+    }
+
+    /// After a journal line was applied while loading: what its identifiers
+    /// refer to exists, and what it removed is referred to by no one.
+    pub(crate) fn check_change_refs(&self, change: &Change) -> Result<(), String> {
+        for item in &change.put {
+            self.check_refs(item).map_err(|e| e.to_string())?;
+        }
+        for uid in &change.profiles.remove {
+            if let Some(user) = self.attached.get(uid).and_then(|s| s.first()) {
+                return Err(format!(
+                    "time profile uid {uid} is removed, but identifier uid {user} still has it"
+                ));
+            }
+        }
+        for uid in &change.apartments.remove {
+            if let Some(user) = self.bound.get(uid).and_then(|s| s.first()) {
+                return Err(format!(
+                    "apartment uid {uid} is removed, but identifier uid {user} is still bound to it"
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Inserts a stored identifier while loading, checking what validation
@@ -76,10 +224,32 @@ impl Registry {
                 other,
             });
         }
+        self.check_refs(&item)?;
         self.next_uid = self.next_uid.max(item.uid.saturating_add(1));
         self.by_number.insert(key, item.uid);
+        self.index_refs(&item, true);
         self.items.insert(item.uid, Arc::new(item));
         Ok(())
+    }
+
+    /// Adds (or removes) an identifier in the indexes of its profiles and apartment.
+    fn index_refs(&mut self, item: &Identifier, add: bool) {
+        let update = |map: &mut HashMap<u32, BTreeSet<u32>>, key: u32| {
+            if add {
+                map.entry(key).or_default().insert(item.uid);
+            } else if let Some(set) = map.get_mut(&key) {
+                set.remove(&item.uid);
+                if set.is_empty() {
+                    map.remove(&key);
+                }
+            }
+        };
+        for &profile in &item.time_profiles {
+            update(&mut self.attached, profile);
+        }
+        if let Ok(apartment) = u32::try_from(item.apartment) {
+            update(&mut self.bound, apartment);
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -121,6 +291,10 @@ impl Registry {
         self.items.get(uid)
     }
 
+    pub fn identifier(&self, uid: u32) -> Option<&Arc<Identifier>> {
+        self.items.get(&uid)
+    }
+
     fn existing(&self, uid: u32) -> Result<&Arc<Identifier>, BodyError> {
         self.items.get(&uid).ok_or(BodyError::WrongUid)
     }
@@ -158,6 +332,7 @@ impl Registry {
                 put: vec![Arc::new(Identifier::new(uid, body))],
                 remove: vec![],
                 next_uid,
+                ..Default::default()
             },
         ))
     }
@@ -175,6 +350,7 @@ impl Registry {
             put: vec![],
             remove: vec![uid],
             next_uid: self.next_uid,
+            ..Default::default()
         })
     }
 
@@ -197,6 +373,7 @@ impl Registry {
             put: vec![],
             remove: uids,
             next_uid: self.next_uid,
+            ..Default::default()
         })
     }
 
@@ -223,6 +400,7 @@ impl Registry {
                 put,
                 remove: vec![],
                 next_uid: uid,
+                ..Default::default()
             },
         ))
     }
@@ -264,6 +442,7 @@ impl Registry {
             put: vec![Arc::new(item)],
             remove: vec![],
             next_uid: self.next_uid,
+            ..Default::default()
         }
     }
 
@@ -290,10 +469,31 @@ impl Registry {
             if let Some(key) = key_of(item) {
                 self.by_number.insert(key, item.uid);
             }
+            self.index_refs(item, true);
             self.items.insert(item.uid, item.clone());
         }
         // Undo must be able to lower next_uid again, so it is set, not raised.
         self.next_uid = change.next_uid.max(1);
+        undo.profiles = apply_table(
+            &mut self.profiles,
+            &mut self.next_profile_uid,
+            &change.profiles,
+            |_, _| {},
+        );
+        let by_address = &mut self.by_address;
+        undo.apartments = apply_table(
+            &mut self.apartments,
+            &mut self.next_apartment_uid,
+            &change.apartments,
+            |apartment, add| {
+                let address = apartment.body.address;
+                if add {
+                    by_address.insert(address, apartment.uid);
+                } else if by_address.get(&address) == Some(&apartment.uid) {
+                    by_address.remove(&address);
+                }
+            },
+        );
         undo
     }
 
@@ -304,6 +504,7 @@ impl Registry {
                 self.by_number.remove(&key);
             }
         }
+        self.index_refs(&old, false);
         Some(old)
     }
 
@@ -318,7 +519,7 @@ impl Registry {
     pub fn matching(&self, q: &super::list::Query) -> Vec<Arc<Identifier>> {
         self.items
             .values()
-            .filter(|item| q.filter.as_ref().is_none_or(|f| f.matches(item)))
+            .filter(|item| q.filter.as_ref().is_none_or(|f| f.matches(item.as_ref())))
             .cloned()
             .collect()
     }
@@ -383,4 +584,296 @@ fn list_field(body: &str, field: &'static str) -> Result<Vec<Value>, BodyError> 
         Some(Value::Array(list)) => Ok(list),
         Some(_) => Err(BodyError::WrongType(field)),
     }
+}
+
+/// Applies one table's part of a change; `index` is told of every item put
+/// (true) or taken out (false). Returns the part that undoes it.
+fn apply_table<T: Listed>(
+    table: &mut BTreeMap<u32, Arc<T>>,
+    next_uid: &mut u32,
+    change: &TableChange<T>,
+    mut index: impl FnMut(&T, bool),
+) -> TableChange<T> {
+    let mut undo = TableChange::default();
+    for uid in &change.remove {
+        if let Some(old) = table.remove(uid) {
+            index(&old, false);
+            undo.put.push(old);
+        }
+    }
+    for item in &change.put {
+        match table.insert(item.uid(), item.clone()) {
+            Some(old) => {
+                index(&old, false);
+                undo.put.push(old);
+            }
+            None => undo.remove.push(item.uid()),
+        }
+        index(item, true);
+    }
+    if let Some(next) = change.next_uid {
+        undo.next_uid = Some(*next_uid);
+        *next_uid = next.max(1);
+    }
+    undo
+}
+
+/// Time profiles and apartments, and what binds identifiers to them.
+impl Registry {
+    /// A change that changes nothing (a no-op that still answers).
+    fn unchanged(&self) -> Change {
+        Change {
+            next_uid: self.next_uid,
+            ..Change::default()
+        }
+    }
+
+    pub fn profile(&self, uid: u32) -> Option<&Arc<TimeProfile>> {
+        self.profiles.get(&uid)
+    }
+
+    pub fn profiles(&self) -> impl Iterator<Item = &Arc<TimeProfile>> {
+        self.profiles.values()
+    }
+
+    pub fn apartments(&self) -> impl Iterator<Item = &Arc<Apartment>> {
+        self.apartments.values()
+    }
+
+    pub fn next_profile_uid(&self) -> u32 {
+        self.next_profile_uid
+    }
+
+    pub fn next_apartment_uid(&self) -> u32 {
+        self.next_apartment_uid
+    }
+
+    /// Raises the next uids of profiles and apartments (a snapshot's).
+    pub fn set_next_table_uids(&mut self, profile: u32, apartment: u32) {
+        self.next_profile_uid = self.next_profile_uid.max(profile);
+        self.next_apartment_uid = self.next_apartment_uid.max(apartment);
+    }
+
+    /// Whether `now_unix` is inside one of the identifier's time profiles,
+    /// in the panel's time zone. On the door path: lookups and arithmetic.
+    pub fn in_time_profiles(&self, item: &Identifier, now_unix: i64) -> bool {
+        let zone = &self.rules.time_zone;
+        item.time_profiles.iter().any(|uid| {
+            self.profiles
+                .get(uid)
+                .is_some_and(|p| p.body.contains(now_unix, zone))
+        })
+    }
+
+    fn users(map: &HashMap<u32, BTreeSet<u32>>, uid: u32) -> Vec<u32> {
+        map.get(&uid)
+            .map(|set| set.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
+    fn existing_profile(&self, uid: u32) -> Result<&Arc<TimeProfile>, BodyError> {
+        self.profiles
+            .get(&uid)
+            .ok_or(BodyError::WrongTimeProfileUid)
+    }
+
+    fn existing_apartment(&self, uid: u32) -> Result<&Arc<Apartment>, BodyError> {
+        self.apartments
+            .get(&uid)
+            .ok_or(BodyError::WrongApartmentUid)
+    }
+
+    fn put_profile(&self, profile: TimeProfile, next_uid: Option<u32>) -> Change {
+        Change {
+            profiles: TableChange {
+                put: vec![Arc::new(profile)],
+                remove: vec![],
+                next_uid,
+            },
+            ..self.unchanged()
+        }
+    }
+
+    fn put_apartment(&self, apartment: Apartment, next_uid: Option<u32>) -> Change {
+        Change {
+            apartments: TableChange {
+                put: vec![Arc::new(apartment)],
+                remove: vec![],
+                next_uid,
+            },
+            ..self.unchanged()
+        }
+    }
+
+    pub fn create_profile(&self, body: &str) -> Result<(u32, Change), BodyError> {
+        let body = parse_profile(body)?;
+        if self.profiles.len() >= MAX_TIME_PROFILES {
+            return Err(BodyError::TooManyTimeProfiles);
+        }
+        let uid = self.next_profile_uid;
+        let next = uid.checked_add(1).ok_or(BodyError::TooManyTimeProfiles)?;
+        Ok((uid, self.put_profile(TimeProfile { uid, body }, Some(next))))
+    }
+
+    pub fn update_profile(&self, uid: u32, body: &str) -> Result<Change, BodyError> {
+        self.existing_profile(uid)?;
+        let body = parse_profile(body)?;
+        Ok(self.put_profile(TimeProfile { uid, body }, None))
+    }
+
+    /// Deletes a time profile and detaches it from every identifier, in one step.
+    pub fn delete_profile(&self, uid: u32) -> Result<Change, BodyError> {
+        self.existing_profile(uid)?;
+        let put = Self::users(&self.attached, uid)
+            .into_iter()
+            .filter_map(|user| self.items.get(&user))
+            .map(|item| {
+                let mut next = Identifier::clone(item);
+                next.time_profiles.retain(|p| *p != uid);
+                Arc::new(next)
+            })
+            .collect();
+        Ok(Change {
+            put,
+            profiles: TableChange {
+                put: vec![],
+                remove: vec![uid],
+                next_uid: None,
+            },
+            ..self.unchanged()
+        })
+    }
+
+    pub fn get_profile(&self, uid: u32) -> Result<Value, BodyError> {
+        let profile = self.existing_profile(uid)?;
+        Ok(profile.to_item(&Self::users(&self.attached, uid)))
+    }
+
+    /// One page of time profiles.
+    pub fn list_profiles(&self, query: &str) -> Result<Value, BodyError> {
+        let q = Query::parse_for::<TimeProfile>(query)?;
+        let hits = filtered(&self.profiles, &q);
+        Ok(q.page_with(hits, |p| p.to_item(&Self::users(&self.attached, p.uid))))
+    }
+
+    /// Identifier `uid` is valid only inside its attached profiles from now on.
+    pub fn attach_profile(&self, uid: u32, profile: u32) -> Result<Change, BodyError> {
+        let item = self.existing(uid)?;
+        self.existing_profile(profile)?;
+        if item.time_profiles.contains(&profile) {
+            return Ok(self.unchanged());
+        }
+        if item.time_profiles.len() >= MAX_ATTACHED_PROFILES {
+            return Err(BodyError::TooManyAttached);
+        }
+        let mut next = Identifier::clone(item);
+        next.time_profiles.push(profile);
+        next.time_profiles.sort_unstable();
+        Ok(self.put(next))
+    }
+
+    pub fn detach_profile(&self, uid: u32, profile: u32) -> Result<Change, BodyError> {
+        let item = self.existing(uid)?;
+        self.existing_profile(profile)?;
+        if !item.time_profiles.contains(&profile) {
+            return Ok(self.unchanged());
+        }
+        let mut next = Identifier::clone(item);
+        next.time_profiles.retain(|p| *p != profile);
+        Ok(self.put(next))
+    }
+
+    /// Another apartment at this address (Update ignores the apartment itself).
+    fn check_address(&self, address: LogicalAddress, itself: Option<u32>) -> Result<(), BodyError> {
+        match self.by_address.get(&address) {
+            Some(&other) if Some(other) != itself => Err(BodyError::ApartmentExists),
+            _ => Ok(()),
+        }
+    }
+
+    pub fn create_apartment(&self, body: &str) -> Result<(u32, Change), BodyError> {
+        let body = parse_apartment(body)?;
+        self.check_address(body.address, None)?;
+        if self.apartments.len() >= MAX_APARTMENTS {
+            return Err(BodyError::TooManyApartments);
+        }
+        let uid = self.next_apartment_uid;
+        let next = uid.checked_add(1).ok_or(BodyError::TooManyApartments)?;
+        Ok((uid, self.put_apartment(Apartment { uid, body }, Some(next))))
+    }
+
+    pub fn update_apartment(&self, uid: u32, body: &str) -> Result<Change, BodyError> {
+        self.existing_apartment(uid)?;
+        let body = parse_apartment(body)?;
+        self.check_address(body.address, Some(uid))?;
+        Ok(self.put_apartment(Apartment { uid, body }, None))
+    }
+
+    /// Deletes an apartment and unbinds its identifiers, in one step.
+    pub fn delete_apartment(&self, uid: u32) -> Result<Change, BodyError> {
+        self.existing_apartment(uid)?;
+        let put = Self::users(&self.bound, uid)
+            .into_iter()
+            .filter_map(|user| self.items.get(&user))
+            .map(|item| {
+                let mut next = Identifier::clone(item);
+                next.apartment = -1;
+                Arc::new(next)
+            })
+            .collect();
+        Ok(Change {
+            put,
+            apartments: TableChange {
+                put: vec![],
+                remove: vec![uid],
+                next_uid: None,
+            },
+            ..self.unchanged()
+        })
+    }
+
+    pub fn get_apartment(&self, uid: u32) -> Result<Value, BodyError> {
+        let apartment = self.existing_apartment(uid)?;
+        Ok(apartment.to_item(&Self::users(&self.bound, uid)))
+    }
+
+    /// One page of apartments.
+    pub fn list_apartments(&self, query: &str) -> Result<Value, BodyError> {
+        let q = Query::parse_for::<Apartment>(query)?;
+        let hits = filtered(&self.apartments, &q);
+        Ok(q.page_with(hits, |a| a.to_item(&Self::users(&self.bound, a.uid))))
+    }
+
+    /// Binds identifier `uid` to `apartment`, moving it from the one it
+    /// was bound to (an identifier is bound to at most one).
+    pub fn bind(&self, apartment: u32, uid: u32) -> Result<Change, BodyError> {
+        self.existing_apartment(apartment)?;
+        let item = self.existing(uid)?;
+        if item.apartment == i64::from(apartment) {
+            return Ok(self.unchanged());
+        }
+        let mut next = Identifier::clone(item);
+        next.apartment = apartment.into();
+        Ok(self.put(next))
+    }
+
+    /// Unbinds identifier `uid` from its apartment; a no-op when unbound.
+    pub fn unbind(&self, uid: u32) -> Result<Change, BodyError> {
+        let item = self.existing(uid)?;
+        if item.apartment == -1 {
+            return Ok(self.unchanged());
+        }
+        let mut next = Identifier::clone(item);
+        next.apartment = -1;
+        Ok(self.put(next))
+    }
+}
+
+/// The items of a table that a query's filter lets through, unsorted.
+fn filtered<T: Listed>(table: &BTreeMap<u32, Arc<T>>, q: &Query) -> Vec<Arc<T>> {
+    table
+        .values()
+        .filter(|item| q.filter.as_ref().is_none_or(|f| f.matches(item.as_ref())))
+        .cloned()
+        .collect()
 }

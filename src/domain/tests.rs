@@ -18,6 +18,7 @@ fn rules() -> Rules {
         master_card: Some(MASTER_CARD),
         face_recognition: false,
         face_dimensions: 4,
+        ..Default::default()
     }
 }
 
@@ -1243,6 +1244,7 @@ fn reset_passes_and_passes_left() {
         put: vec![std::sync::Arc::new(used)],
         remove: vec![],
         next_uid: reg.next_uid(),
+        ..Default::default()
     };
     reg.apply(&change);
     assert_eq!(reg.get(limited).unwrap()["additional"]["passes_left"], 3);
@@ -1474,6 +1476,7 @@ fn update_keeps_used_passes_profiles_and_apartment() {
         put: vec![std::sync::Arc::new(used)],
         remove: vec![],
         next_uid: reg.next_uid(),
+        ..Default::default()
     });
     let left_after = |reg: &mut Registry, max: Option<i64>| {
         let v = match max {

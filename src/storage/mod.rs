@@ -17,10 +17,12 @@
 
 pub(crate) mod record;
 
-pub use record::Record;
+pub use record::{ApartmentRecord, ProfileRecord, Record};
 
+use crate::domain::apartment::Apartment;
 use crate::domain::identifier::{Identifier, Rules};
 use crate::domain::registry::{Change, Registry};
+use crate::domain::time_profile::TimeProfile;
 use crate::file_error::line_of;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -129,8 +131,19 @@ pub(crate) fn read_snapshot(
         format: i64,
         last_seq: u64,
         next_uid: u32,
+        #[serde(default = "one")]
+        next_time_profile_uid: u32,
+        #[serde(default = "one")]
+        next_apartment_uid: u32,
+        #[serde(default)]
+        time_profile: Vec<toml::Spanned<ProfileRecord>>,
+        #[serde(default)]
+        apartment: Vec<toml::Spanned<ApartmentRecord>>,
         #[serde(default)]
         identifier: Vec<toml::Spanned<Record>>,
+    }
+    fn one() -> u32 {
+        1
     }
     let snapshot: Snapshot = toml::from_str(text)
         .map_err(|e| LoadError::at(path, e.span().map(|s| line_of(text, s.start)), e.message()))?;
@@ -144,15 +157,30 @@ pub(crate) fn read_snapshot(
             ),
         ));
     }
+    // The line is counted only for an error: counting it for every
+    // identifier would make loading quadratic in the snapshot's size.
+    let at = |start: usize| move |e| LoadError::at(path, Some(line_of(text, start)), e);
+    // Profiles and apartments first: identifiers refer to them.
+    for spanned in snapshot.time_profile {
+        let start = spanned.span().start;
+        registry
+            .load_profile(TimeProfile::from(spanned.into_inner()))
+            .map_err(at(start))?;
+    }
+    for spanned in snapshot.apartment {
+        let start = spanned.span().start;
+        registry
+            .load_apartment(Apartment::from(spanned.into_inner()))
+            .map_err(at(start))?;
+    }
     for spanned in snapshot.identifier {
-        // The line is counted only for an error: counting it for every
-        // identifier would make loading quadratic in the snapshot's size.
         let start = spanned.span().start;
         registry
             .load(Identifier::from(spanned.into_inner()))
-            .map_err(|e| LoadError::at(path, Some(line_of(text, start)), e))?;
+            .map_err(at(start))?;
     }
     registry.set_next_uid(snapshot.next_uid);
+    registry.set_next_table_uids(snapshot.next_time_profile_uid, snapshot.next_apartment_uid);
     check_seal(path, text)?;
     Ok(snapshot.last_seq)
 }
@@ -322,7 +350,22 @@ fn replay_segment(
         }
         check_line(&change, registry).map_err(|msg| LoadError::at(path, Some(line_no), msg))?;
         let next_uid = registry.next_uid();
+        let next_tables = (registry.next_profile_uid(), registry.next_apartment_uid());
         registry.apply(&change);
+        registry
+            .check_change_refs(&change)
+            .map_err(|msg| LoadError::at(path, Some(line_no), msg))?;
+        // Nor the next uids of profiles and apartments.
+        let profiles_above = change.profiles.put.iter().map(|p| p.uid.saturating_add(1));
+        let apartments_above = change
+            .apartments
+            .put
+            .iter()
+            .map(|a| a.uid.saturating_add(1));
+        registry.set_next_table_uids(
+            profiles_above.fold(next_tables.0, u32::max),
+            apartments_above.fold(next_tables.1, u32::max),
+        );
         // A line never lowers the next uid: not below the one before it (a
         // snapshot's may be higher), nor to a uid it stores.
         let above = change.put.iter().map(|i| i.uid.saturating_add(1));
@@ -364,6 +407,43 @@ fn check_line(change: &Change, registry: &Registry) -> Result<(), String> {
             }
         }
     }
+    check_tables(change, registry)
+}
+
+/// What a journal line may put into the time profiles and apartments: the
+/// checks of the snapshot reader (uids from 1, bodies in range, no logical
+/// address held twice).
+fn check_tables(change: &Change, registry: &Registry) -> Result<(), String> {
+    use crate::domain::registry::IntegrityError;
+    for p in &change.profiles.put {
+        if p.uid == 0 {
+            return Err(IntegrityError::ZeroUidOf("time profile").to_string());
+        }
+        p.body
+            .check()
+            .map_err(|why| IntegrityError::BadProfile { uid: p.uid, why }.to_string())?;
+    }
+    let mut addresses = std::collections::HashMap::new();
+    for a in &change.apartments.put {
+        if a.uid == 0 {
+            return Err(IntegrityError::ZeroUidOf("apartment").to_string());
+        }
+        if !a.body.address.is_valid() {
+            return Err(IntegrityError::BadAddress(a.uid).to_string());
+        }
+        let clash = |other: u32| IntegrityError::DuplicateAddress { uid: a.uid, other }.to_string();
+        if let Some(other) = addresses.insert(a.body.address, a.uid) {
+            return Err(clash(other));
+        }
+        let holder = registry
+            .apartments()
+            .find(|o| o.body.address == a.body.address && o.uid != a.uid);
+        if let Some(other) = holder {
+            if !change.apartments.remove.contains(&other.uid) {
+                return Err(clash(other.uid));
+            }
+        }
+    }
     Ok(())
 }
 
@@ -376,6 +456,34 @@ struct Entry {
     #[serde(default)]
     remove: Vec<u32>,
     next_uid: u32,
+    #[serde(default)]
+    profiles: Option<TableEntry<ProfileRecord>>,
+    #[serde(default)]
+    apartments: Option<TableEntry<ApartmentRecord>>,
+}
+
+/// A journal line's part for time profiles or apartments.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TableEntry<R> {
+    #[serde(default = "Vec::new")]
+    put: Vec<R>,
+    #[serde(default)]
+    remove: Vec<u32>,
+    next_uid: Option<u32>,
+}
+
+impl<R> TableEntry<R> {
+    fn into_change<T>(self) -> crate::domain::registry::TableChange<T>
+    where
+        T: From<R>,
+    {
+        crate::domain::registry::TableChange {
+            put: self.put.into_iter().map(|r| Arc::new(T::from(r))).collect(),
+            remove: self.remove,
+            next_uid: self.next_uid,
+        }
+    }
 }
 
 pub(crate) fn parse_line(line: &str) -> Result<(u64, Change), String> {
@@ -401,6 +509,14 @@ pub(crate) fn parse_line(line: &str) -> Result<(u64, Change), String> {
                 .collect(),
             remove: entry.remove,
             next_uid: entry.next_uid,
+            profiles: entry
+                .profiles
+                .map(TableEntry::into_change)
+                .unwrap_or_default(),
+            apartments: entry
+                .apartments
+                .map(TableEntry::into_change)
+                .unwrap_or_default(),
         },
     ))
 }
@@ -431,8 +547,46 @@ pub(crate) fn format_line(seq: u64, change: &Change) -> String {
         }
         content.push_str(&uid.to_string());
     }
-    content.push_str(&format!("], next_uid = {} }}", change.next_uid));
+    content.push_str(&format!("], next_uid = {}", change.next_uid));
+    // Only lines that touch them carry time profiles and apartments, so an
+    // identifier's line reads as it always did.
+    format_table(&mut content, "profiles", &change.profiles, |p| {
+        ProfileRecord::from(p)
+    });
+    format_table(&mut content, "apartments", &change.apartments, |a| {
+        ApartmentRecord::from(a)
+    });
+    content.push_str(" }");
     format!("{seq} = {{ crc = {}, {content}\n", checksum(seq, &content))
+}
+
+/// `, NAME = { put = [...], remove = [...], next_uid = N }` for a table's
+/// part of a change, when there is one.
+fn format_table<T, R: serde::Serialize>(
+    content: &mut String,
+    name: &str,
+    change: &crate::domain::registry::TableChange<T>,
+    record: impl Fn(&T) -> R,
+) {
+    if change.is_empty() {
+        return;
+    }
+    content.push_str(&format!(", {name} = {{ put = ["));
+    for (n, item) in change.put.iter().enumerate() {
+        if n > 0 {
+            content.push_str(", ");
+        }
+        let value = toml::Value::try_from(record(item)).expect("a record is always a TOML table");
+        record::write_inline(&value, content);
+    }
+    content.push_str("], remove = [");
+    let removed: Vec<String> = change.remove.iter().map(u32::to_string).collect();
+    content.push_str(&removed.join(", "));
+    content.push(']');
+    if let Some(next) = change.next_uid {
+        content.push_str(&format!(", next_uid = {next}"));
+    }
+    content.push_str(" }");
 }
 
 /// The open store: appends to the live segment, compacts in the background.
@@ -595,19 +749,18 @@ impl Storage {
         sync_dir(&self.dir)?;
         self.live = next;
         self.live_len = 0;
-        let items: Vec<Arc<Identifier>> = registry.iter().cloned().collect();
-        let next_uid = registry.next_uid();
+        let parts = SnapshotParts::of(registry);
         let last_seq = self.last_seq;
         let dir = self.dir.clone();
         // Estimated from the item count so the trigger needs no result back.
-        self.snapshot_bytes = 300 * items.len() as u64;
+        self.snapshot_bytes = 300 * parts.identifiers.len() as u64;
         let thread = std::thread::Builder::new()
             .name("latchd-compact".into())
             .spawn(move || {
                 let started = std::time::Instant::now();
-                match write_snapshot(&dir, &items, next_uid, last_seq, &covered) {
+                match write_snapshot(&dir, &parts, last_seq, &covered) {
                     Ok(bytes) => log::info!(
-                        identifiers = items.len(),
+                        identifiers = parts.identifiers.len(),
                         bytes = bytes,
                         millis = started.elapsed().as_millis() as u64;
                         "compacted the journal into a new snapshot"
@@ -630,24 +783,66 @@ impl Storage {
     }
 }
 
-/// The sealed text of a snapshot of `items`.
-pub(crate) fn snapshot_text(
-    items: &[Arc<Identifier>],
+/// What a snapshot holds: a copy of the registry's tables (the items are
+/// shared, so taking it is cheap) and their next uids.
+pub(crate) struct SnapshotParts {
+    identifiers: Vec<Arc<Identifier>>,
+    profiles: Vec<Arc<TimeProfile>>,
+    apartments: Vec<Arc<Apartment>>,
     next_uid: u32,
-    last_seq: u64,
-) -> io::Result<String> {
+    next_profile_uid: u32,
+    next_apartment_uid: u32,
+}
+
+impl SnapshotParts {
+    pub(crate) fn of(registry: &Registry) -> Self {
+        SnapshotParts {
+            identifiers: registry.iter().cloned().collect(),
+            profiles: registry.profiles().cloned().collect(),
+            apartments: registry.apartments().cloned().collect(),
+            next_uid: registry.next_uid(),
+            next_profile_uid: registry.next_profile_uid(),
+            next_apartment_uid: registry.next_apartment_uid(),
+        }
+    }
+}
+
+/// The sealed text of a snapshot.
+pub(crate) fn snapshot_text(parts: &SnapshotParts, last_seq: u64) -> io::Result<String> {
     #[derive(serde::Serialize)]
     struct Snapshot<'a> {
         format: i64,
         last_seq: u64,
         next_uid: u32,
+        next_time_profile_uid: u32,
+        next_apartment_uid: u32,
+        time_profile: &'a [ProfileRecord],
+        apartment: &'a [ApartmentRecord],
         identifier: &'a [Record],
     }
-    let records: Vec<Record> = items.iter().map(|i| Record::from(i.as_ref())).collect();
+    let records: Vec<Record> = parts
+        .identifiers
+        .iter()
+        .map(|i| Record::from(i.as_ref()))
+        .collect();
+    let profiles: Vec<ProfileRecord> = parts
+        .profiles
+        .iter()
+        .map(|p| ProfileRecord::from(p.as_ref()))
+        .collect();
+    let apartments: Vec<ApartmentRecord> = parts
+        .apartments
+        .iter()
+        .map(|a| ApartmentRecord::from(a.as_ref()))
+        .collect();
     let body = toml::to_string(&Snapshot {
         format: SNAPSHOT_FORMAT,
         last_seq,
-        next_uid,
+        next_uid: parts.next_uid,
+        next_time_profile_uid: parts.next_profile_uid,
+        next_apartment_uid: parts.next_apartment_uid,
+        time_profile: &profiles,
+        apartment: &apartments,
         identifier: &records,
     })
     .map_err(io::Error::other)?;
@@ -661,12 +856,11 @@ pub(crate) fn snapshot_text(
 /// Writes `identifiers.toml` atomically, then deletes the segments it covers.
 fn write_snapshot(
     dir: &Path,
-    items: &[Arc<Identifier>],
-    next_uid: u32,
+    parts: &SnapshotParts,
     last_seq: u64,
     covered: &[PathBuf],
 ) -> io::Result<u64> {
-    let text = snapshot_text(items, next_uid, last_seq)?;
+    let text = snapshot_text(parts, last_seq)?;
     let tmp = dir.join(format!("{SNAPSHOT}.tmp"));
     if let Err(e) = write_synced(&tmp, &text).and_then(|_| fs::rename(&tmp, dir.join(SNAPSHOT))) {
         let _ = fs::remove_file(&tmp);
@@ -691,8 +885,7 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
 /// prepare large databases with it).
 pub fn write_fresh(dir: &Path, registry: &Registry) -> io::Result<()> {
     fs::create_dir_all(dir)?;
-    let items: Vec<Arc<Identifier>> = registry.iter().cloned().collect();
-    write_snapshot(dir, &items, registry.next_uid(), 0, &[]).map(|_| ())
+    write_snapshot(dir, &SnapshotParts::of(registry), 0, &[]).map(|_| ())
 }
 
 #[cfg(test)]

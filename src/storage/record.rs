@@ -1,10 +1,85 @@
 //! How an identifier is written in the data files: one flat TOML table, so a
 //! person reading `identifiers.toml` sees the fields the API talks about.
 
+use crate::domain::apartment::{Apartment, ApartmentBody, LogicalAddress};
 use crate::domain::identifier::{
     Body, Identifier, IdentifierType, LockChoice, OwnerType, PassLimit, TimeLimit,
 };
+use crate::domain::schedule::ProfileBody;
+use crate::domain::time_profile::TimeProfile;
 use serde::{Deserialize, Serialize};
+
+/// A time profile in the data files: its uid and its body as the API takes it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileRecord {
+    pub uid: u32,
+    pub profile: ProfileBody,
+}
+
+impl From<&TimeProfile> for ProfileRecord {
+    fn from(p: &TimeProfile) -> Self {
+        ProfileRecord {
+            uid: p.uid,
+            profile: p.body.clone(),
+        }
+    }
+}
+
+impl From<ProfileRecord> for TimeProfile {
+    fn from(r: ProfileRecord) -> Self {
+        TimeProfile {
+            uid: r.uid,
+            body: r.profile,
+        }
+    }
+}
+
+/// An apartment in the data files, one flat table.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApartmentRecord {
+    pub uid: u32,
+    pub name: String,
+    pub building: u16,
+    pub unit: u8,
+    pub floor: u8,
+    pub room: u8,
+    pub residents: u32,
+}
+
+impl From<&Apartment> for ApartmentRecord {
+    fn from(a: &Apartment) -> Self {
+        let b = &a.body;
+        ApartmentRecord {
+            uid: a.uid,
+            name: b.name.clone(),
+            building: b.address.building,
+            unit: b.address.unit,
+            floor: b.address.floor,
+            room: b.address.room,
+            residents: b.residents,
+        }
+    }
+}
+
+impl From<ApartmentRecord> for Apartment {
+    fn from(r: ApartmentRecord) -> Self {
+        Apartment {
+            uid: r.uid,
+            body: ApartmentBody {
+                name: r.name,
+                address: LogicalAddress {
+                    building: r.building,
+                    unit: r.unit,
+                    floor: r.floor,
+                    room: r.room,
+                },
+                residents: r.residents,
+            },
+        }
+    }
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

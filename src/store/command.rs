@@ -5,6 +5,7 @@
 use super::StoreError;
 use crate::domain::decision::{Clock, Verdict};
 use crate::domain::identifier::{Body, IdentifierType, Rules};
+use crate::domain::registry::Registry;
 use std::thread::{JoinHandle, Thread};
 use tokio::sync::{mpsc, oneshot};
 
@@ -52,6 +53,9 @@ pub enum Command {
         rules: Rules,
         reply: Reply<()>,
     },
+    /// Any other mutation (time profiles, apartments, bindings), planned
+    /// by the closure against the owner's registry; it holds its reply.
+    Mutate(Box<dyn FnOnce(&Registry) -> super::owner::Planned + Send>),
     /// A credential at the door whose grant takes a pass.
     Present {
         kind: IdentifierType,

@@ -14,7 +14,7 @@ use crate::domain::decision::{decide, Clock, Verdict};
 use crate::domain::identifier::{
     Body, BodyError, IdentifierType, LockChoice, OwnerType, PassLimit, Rules, TimeLimit,
 };
-use crate::domain::registry::Registry;
+use crate::domain::registry::{Change, Registry};
 use crate::storage::Storage;
 use command::{Command, Queues};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -211,6 +211,122 @@ impl Store {
     /// The number of identifiers, without a round trip to the owner thread.
     pub fn count(&self) -> u32 {
         self.count.load(Ordering::Acquire)
+    }
+
+    /// A mutation planned against the owner's registry by `plan`: its
+    /// answer once the change is on disk.
+    async fn mutate<T: Send + 'static>(
+        &self,
+        plan: impl FnOnce(&Registry) -> Result<(T, Change), BodyError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.management(|reply| {
+            Command::Mutate(Box::new(move |registry| {
+                owner::planned(reply, plan(registry))
+            }))
+        })
+        .await
+    }
+
+    /// As [`Store::mutate`], for mutations that answer only that they were done.
+    async fn mutate_done(
+        &self,
+        plan: impl FnOnce(&Registry) -> Result<Change, BodyError> + Send + 'static,
+    ) -> Result<(), StoreError> {
+        self.mutate(move |r| plan(r).map(|change| ((), change)))
+            .await
+    }
+
+    pub async fn create_profile(&self, body: &str) -> Result<u32, StoreError> {
+        let body = body.to_string();
+        self.mutate(move |r| r.create_profile(&body)).await
+    }
+
+    pub async fn update_profile(&self, uid: u32, body: &str) -> Result<(), StoreError> {
+        let body = body.to_string();
+        self.mutate_done(move |r| r.update_profile(uid, &body))
+            .await
+    }
+
+    /// Deletes a time profile and detaches it from every identifier.
+    pub async fn delete_profile(&self, uid: u32) -> Result<(), StoreError> {
+        self.mutate_done(move |r| r.delete_profile(uid)).await
+    }
+
+    pub async fn attach_profile(&self, uid: u32, profile: u32) -> Result<(), StoreError> {
+        self.mutate_done(move |r| r.attach_profile(uid, profile))
+            .await
+    }
+
+    pub async fn detach_profile(&self, uid: u32, profile: u32) -> Result<(), StoreError> {
+        self.mutate_done(move |r| r.detach_profile(uid, profile))
+            .await
+    }
+
+    pub async fn create_apartment(&self, body: &str) -> Result<u32, StoreError> {
+        let body = body.to_string();
+        self.mutate(move |r| r.create_apartment(&body)).await
+    }
+
+    pub async fn update_apartment(&self, uid: u32, body: &str) -> Result<(), StoreError> {
+        let body = body.to_string();
+        self.mutate_done(move |r| r.update_apartment(uid, &body))
+            .await
+    }
+
+    /// Deletes an apartment and unbinds its identifiers.
+    pub async fn delete_apartment(&self, uid: u32) -> Result<(), StoreError> {
+        self.mutate_done(move |r| r.delete_apartment(uid)).await
+    }
+
+    pub async fn bind(&self, apartment: u32, uid: u32) -> Result<(), StoreError> {
+        self.mutate_done(move |r| r.bind(apartment, uid)).await
+    }
+
+    pub async fn unbind(&self, uid: u32) -> Result<(), StoreError> {
+        self.mutate_done(move |r| r.unbind(uid)).await
+    }
+
+    /// A time profile as its JSON item, from the committed copy.
+    pub fn get_profile(&self, uid: u32) -> Result<String, StoreError> {
+        Ok(self.read().get_profile(uid)?.to_string())
+    }
+
+    /// An apartment as its JSON item, from the committed copy.
+    pub fn get_apartment(&self, uid: u32) -> Result<String, StoreError> {
+        Ok(self.read().get_apartment(uid)?.to_string())
+    }
+
+    /// A page of time profiles or apartments (`list` reads the committed
+    /// copy), off the async threads, refused when too large to reply.
+    pub async fn list_table(
+        &self,
+        query: &str,
+        list: fn(&Registry, &str) -> Result<serde_json::Value, BodyError>,
+    ) -> Result<String, StoreError> {
+        let committed = self.committed.clone();
+        let query = query.to_string();
+        tokio::task::spawn_blocking(move || {
+            let page = list(&read_lock(&committed), &query)?.to_string();
+            if page.len() > crate::domain::limits::MAX_PAGE {
+                return Err(BodyError::ReplyTooLarge.into());
+            }
+            Ok(page)
+        })
+        .await
+        .map_err(|_| StoreError::Stopped)?
+    }
+
+    /// The PNG of a qr identifier's QR code.
+    pub fn qr_png(&self, uid: u32) -> Result<Vec<u8>, StoreError> {
+        let number = {
+            let registry = self.read();
+            let item = registry.identifier(uid).ok_or(BodyError::WrongUid)?;
+            if item.body.kind != IdentifierType::Qr {
+                return Err(BodyError::NotQr.into());
+            }
+            item.body.number.clone()
+        };
+        crate::qr::qr_png(&number).map_err(|e| StoreError::Storage(e.to_string()))
     }
 
     /// Sends a management command built around its reply channel and waits

@@ -52,7 +52,7 @@ struct Owner {
 type SendAnswer = Box<dyn FnOnce(Option<&str>) + Send>;
 
 /// A reply held back until the batch it belongs to is durable.
-struct Pending(SendAnswer);
+pub struct Pending(SendAnswer);
 
 impl Pending {
     fn new<T: Send + 'static>(reply: Reply<T>, answer: Result<T, StoreError>) -> Pending {
@@ -68,10 +68,13 @@ impl Pending {
 }
 
 /// A planned command: the change it makes (if any) and its held reply.
-type Planned = (Option<Change>, Pending);
+pub type Planned = (Option<Change>, Pending);
 
 /// The answer `value` with `change`, or the reason there is none.
-fn planned<T: Send + 'static>(reply: Reply<T>, plan: Result<(T, Change), BodyError>) -> Planned {
+pub fn planned<T: Send + 'static>(
+    reply: Reply<T>,
+    plan: Result<(T, Change), BodyError>,
+) -> Planned {
     match plan {
         Ok((value, change)) => (Some(change), Pending::new(reply, Ok(value))),
         Err(e) => (None, Pending::new(reply, Err(e.into()))),
@@ -166,6 +169,7 @@ impl Owner {
             Command::ResetPasses { uid, reply } => done(reply, r.reset_passes(uid)),
             Command::Enrol { body, reply } => planned(reply, r.create_from(body)),
             Command::ReturnPass { uid, reply } => done(reply, Ok(r.return_pass(uid))),
+            Command::Mutate(plan) => plan(r),
             Command::SetRules { rules, reply } => {
                 // Not data: in effect at once, for this batch's later
                 // commands and for readers, whatever the batch's write does.
