@@ -4,6 +4,7 @@
 pub mod card_format;
 pub mod decision;
 pub mod enrolment;
+pub mod face;
 pub mod identifier;
 pub mod keypad;
 pub mod limits;
