@@ -13,6 +13,7 @@
 //! - `fuzzing` (hidden): pure entry points for the fuzz targets in `fuzz/`.
 //! - [`notify`]: readiness, reload, stop and watchdog notifications to the
 //!   service manager.
+//! - [`qr`]: the PNG image of a qr identifier's QR code.
 
 pub mod access;
 pub mod config;
@@ -24,5 +25,6 @@ pub mod fuzzing;
 pub mod hardware;
 pub mod logging;
 pub mod notify;
+pub mod qr;
 pub mod storage;
 pub mod store;
