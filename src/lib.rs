@@ -13,6 +13,7 @@
 //! - `fuzzing` (hidden): pure entry points for the fuzz targets in `fuzz/`.
 //! - [`notify`]: readiness, reload, stop and watchdog notifications to the
 //!   service manager.
+//! - [`qr`]: the PNG image of a qr identifier's QR code.
 
 pub mod access;
 pub mod config;

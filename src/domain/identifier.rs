@@ -2,7 +2,6 @@
 //! contract's exact order, and the JSON item it reads back as.
 
 use super::number;
-use base64::Engine;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
@@ -447,13 +446,7 @@ pub fn check_master(body: &Body, rules: &Rules) -> Result<(), BodyError> {
 
 /// Standard Base64 of `dims` little-endian finite f32 values.
 fn is_face_vector(text: &str, dims: u32) -> bool {
-    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(text) else {
-        return false;
-    };
-    bytes.len() == dims as usize * 4
-        && bytes
-            .chunks_exact(4)
-            .all(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]).is_finite())
+    super::face::decode_face(text, dims).is_some()
 }
 
 #[derive(Clone, Copy)]
