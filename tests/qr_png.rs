@@ -1,8 +1,13 @@
 //! The PNG of `latchd::qr::qr_png` is read back by a real QR decoder,
 //! `zbarimg` (Debian package zbar-tools), as exactly the text encoded.
 //!
+//! `Identifiers.GetQr` over a real bus answers that PNG for a qr
+//! identifier, and clear errors for others.
+//!
 //! Says it is skipped when zbarimg is not installed.
 
+mod common;
+use common::*;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -10,9 +15,14 @@ const INSTALL: &str = "apt-get install zbar-tools";
 
 /// What zbarimg reads from the PNG of `text`; None when it is not installed.
 fn zbar_reads(text: &str) -> Option<String> {
-    let png = latchd::qr::qr_png(text).unwrap();
+    zbar_decode(&latchd::qr::qr_png(text).unwrap(), text)
+}
+
+/// What zbarimg reads from `png` (which should hold `text`); None when it
+/// is not installed.
+fn zbar_decode(png: &[u8], text: &str) -> Option<String> {
     let mut file = tempfile::Builder::new().suffix(".png").tempfile().unwrap();
-    file.write_all(&png).unwrap();
+    file.write_all(png).unwrap();
     file.flush().unwrap();
     let out = match Command::new("zbarimg")
         .args(["--quiet", "--raw"])
@@ -60,4 +70,35 @@ fn zbarimg_reads_back_other_uuids() {
         };
         assert_eq!(read, uuid);
     }
+}
+
+#[tokio::test]
+async fn get_qr_answers_the_png_of_the_number() {
+    let s = Setup::start("").await;
+    let ids = s.identifiers().await;
+    let number = "F47AC10B-58CC-4372-A567-0E02B2C3D479";
+    let body = serde_json::json!({
+        "identifier_owner": {"name": "Courier", "type": "guest"},
+        "identifier_type": "qr",
+        "identifier_number": number,
+        "lock": "first",
+    });
+    let qr = ids.create(&body.to_string()).await.unwrap();
+    let card_uid = ids.create(&card("42", "Alice")).await.unwrap();
+    let png = ids.get_qr(qr).await.unwrap();
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
+    let bad = |m: &str| (BAD_REQUEST.to_string(), m.to_string());
+    assert_eq!(
+        error_of(ids.get_qr(card_uid).await),
+        bad("A QR image is only made for identifiers of type qr")
+    );
+    for uid in [0, 99] {
+        assert_eq!(error_of(ids.get_qr(uid).await), bad("Wrong Identifier uid"));
+    }
+    // The number as it was sent.
+    let Some(read) = zbar_decode(&png, number) else {
+        eprintln!("skipped: zbarimg is not installed ({INSTALL})");
+        return;
+    };
+    assert_eq!(read, number);
 }

@@ -98,7 +98,10 @@ async fn create_get_update_delete_with_the_panels_messages() {
     };
     for (body, message) in [
         ("[]".to_string(), "Wrong JSON body"),
-        (json!({}).to_string(), "Wrong JSON body: no value for `name`"),
+        (
+            json!({}).to_string(),
+            "Wrong JSON body: no value for `name`",
+        ),
         (
             json!({"name": "x", "time_options": 5}).to_string(),
             "Wrong JSON body: value `time_options` was of the wrong type",
@@ -139,7 +142,10 @@ async fn create_get_update_delete_with_the_panels_messages() {
     for uid in [0, 3, 77] {
         let wrong = bad("Wrong timeprofile uid");
         assert_eq!(error_of(tp.get(uid).await), wrong);
-        assert_eq!(error_of(tp.update(uid, &work_week().to_string()).await), wrong);
+        assert_eq!(
+            error_of(tp.update(uid, &work_week().to_string()).await),
+            wrong
+        );
         assert_eq!(error_of(tp.delete(uid).await), wrong);
     }
     tp.delete(2).await.unwrap();
@@ -193,11 +199,17 @@ async fn lists_page_sort_and_filter() {
             .unwrap(),
     );
     assert_eq!(names(&by_uid), ["Board"]);
-    assert!(item(&tp.list(r#"{"page_number":9}"#).await.unwrap())["list_items"]
-        .as_array()
-        .unwrap()
-        .is_empty());
-    for query in [r#"{"sort_field":"identifier_type"}"#, r#"{"limit":0}"#, "[]"] {
+    assert!(
+        item(&tp.list(r#"{"page_number":9}"#).await.unwrap())["list_items"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    for query in [
+        r#"{"sort_field":"identifier_type"}"#,
+        r#"{"limit":0}"#,
+        "[]",
+    ] {
         assert_eq!(error_of(tp.list(query).await), bad("Wrong JSON body"));
     }
 }
@@ -258,7 +270,9 @@ async fn attached_profiles_decide_and_survive_restarts_and_deletes() {
     );
 
     // An Update of the identifier keeps its profiles; both survive a restart.
-    ids.update(card_uid, &card("0042", "Alice B")).await.unwrap();
+    ids.update(card_uid, &card("0042", "Alice B"))
+        .await
+        .unwrap();
     s.restart();
     let ids = s.identifiers().await;
     let tp = profiles(&s).await;
@@ -294,7 +308,10 @@ async fn attached_profiles_decide_and_survive_restarts_and_deletes() {
         item(&ids.get(card_uid).await.unwrap())["time_profiles"]["uid_items"],
         json!([later])
     );
-    assert_eq!(error_of(tp.get(around_now).await), bad("Wrong timeprofile uid"));
+    assert_eq!(
+        error_of(tp.get(around_now).await),
+        bad("Wrong timeprofile uid")
+    );
     // Uids of profiles are not reused after a restart either.
     assert_eq!(
         tp.create(&profile("Next", 0, 60, None).to_string())

@@ -145,6 +145,11 @@ impl Gate {
             .record(attempt.to_json(self.clock.now().now_unix));
     }
 
+    /// The database this gate decides on.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     /// A credential from local software over D-Bus, from the caller with
     /// `uid`. Codes obey a lockout per caller, like a keypad's (the same
     /// defaults: 5 wrong in 60 s lock the caller out for 300 s), so a

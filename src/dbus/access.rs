@@ -47,12 +47,13 @@ impl AccessObject {
             return Err(Error::BadRequest("Wrong identifier number".into()));
         }
         // The running gate, held until the answer: a reload waits for it.
-        let outcome = self
-            .access
-            .gate()
-            .await
-            .present_for(caller, kind, number.to_string())
-            .await?;
+        let gate = self.access.gate().await;
+        if kind == IdentifierType::FaceId {
+            // Off: the feature is not there. On: an embedding of the
+            // panel's size, or the body's message for face data.
+            gate.store().check_face(number)?;
+        }
+        let outcome = gate.present_for(caller, kind, number.to_string()).await?;
         Ok((outcome.granted, outcome.reason.to_string()))
     }
 

@@ -62,6 +62,7 @@ impl From<StoreError> for Error {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Rejected(e) => Error::BadRequest(e.to_string()),
+            StoreError::Disabled => Error::NotFound(e.to_string()),
             StoreError::Storage(_) | StoreError::Stopped => Error::StorageFailed(e.to_string()),
         }
     }

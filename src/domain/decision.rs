@@ -74,7 +74,13 @@ pub fn decide(registry: &Registry, kind: IdentifierType, typed: &str, clock: Clo
         }
         _ => {}
     }
-    let Some(item) = registry.find(kind, typed) else {
+    // Faces are matched by similarity, everything else by its number.
+    let found = if kind == IdentifierType::FaceId && rules.face_recognition {
+        registry.find_face(typed)
+    } else {
+        registry.find(kind, typed)
+    };
+    let Some(item) = found else {
         return Verdict::Denied {
             reason: DenyReason::Unknown,
             uid: None,

@@ -4,6 +4,7 @@
 //! makes current; no I/O happens here.
 
 use super::apartment::{parse_apartment, Apartment, LogicalAddress};
+use super::face::{decode_face, FaceIndex};
 use super::identifier::{
     check_master, parse_body, parse_body_value, BodyError, Identifier, IdentifierType, Rules,
 };
@@ -108,6 +109,8 @@ pub struct Registry {
     /// apartment: the other direction of the identifiers' own fields.
     attached: HashMap<u32, BTreeSet<u32>>,
     bound: HashMap<u32, BTreeSet<u32>>,
+    /// The face_id identifiers' embeddings, for matching presented faces.
+    faces: FaceIndex,
 }
 
 impl Registry {
@@ -116,6 +119,7 @@ impl Registry {
             next_uid: 1,
             next_profile_uid: 1,
             next_apartment_uid: 1,
+            faces: FaceIndex::new(rules.face_dimensions),
             rules,
             ..Default::default()
         }
@@ -232,8 +236,10 @@ impl Registry {
         Ok(())
     }
 
-    /// Adds (or removes) an identifier in the indexes of its profiles and apartment.
+    /// Adds (or removes) an identifier in the indexes of its profiles and
+    /// apartment, and of faces.
     fn index_refs(&mut self, item: &Identifier, add: bool) {
+        self.index_face(item, add);
         let update = |map: &mut HashMap<u32, BTreeSet<u32>>, key: u32| {
             if add {
                 map.entry(key).or_default().insert(item.uid);
@@ -277,7 +283,36 @@ impl Registry {
     /// validated and decided from now on; stored identifiers stay as they
     /// are, as when latchd starts with them.
     pub fn set_rules(&mut self, rules: Rules) {
+        let dims_changed = rules.face_dimensions != self.rules.face_dimensions;
         self.rules = rules;
+        if dims_changed {
+            // Embeddings of another size no longer match anything.
+            self.faces.clear_and_set_dims(self.rules.face_dimensions);
+            let items: Vec<Arc<Identifier>> = self.items.values().cloned().collect();
+            for item in &items {
+                self.index_face(item, true);
+            }
+        }
+    }
+
+    /// Adds (or removes) a face_id identifier's embedding in the index.
+    fn index_face(&mut self, item: &Identifier, add: bool) {
+        if item.body.kind != IdentifierType::FaceId {
+            return;
+        }
+        if !add {
+            self.faces.remove(item.uid);
+        } else if let Some(face) = decode_face(&item.body.number, self.faces.dims()) {
+            self.faces.insert(item.uid, &face);
+        }
+    }
+
+    /// The face_id identifier most similar to a presented embedding, if it
+    /// is similar enough for `[panel] face_threshold`.
+    pub fn find_face(&self, number: &str) -> Option<&Arc<Identifier>> {
+        let face = decode_face(number, self.faces.dims())?;
+        let (uid, _) = self.faces.matches(&face, self.rules.face_threshold)?;
+        self.items.get(&uid)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Arc<Identifier>> {

@@ -30,6 +30,9 @@ pub enum StoreError {
     Storage(String),
     #[error("latchd is shutting down")]
     Stopped,
+    /// A feature the panel's configuration has off (face recognition).
+    #[error("This feature is disabled on your device")]
+    Disabled,
 }
 
 /// The handle to the database. The owner thread ends when the last clone
@@ -314,6 +317,19 @@ impl Store {
         })
         .await
         .map_err(|_| StoreError::Stopped)?
+    }
+
+    /// Whether a presented face can be matched: face recognition is on and
+    /// the number is an embedding of `[panel] face_dimensions` values.
+    pub fn check_face(&self, number: &str) -> Result<(), StoreError> {
+        let registry = self.read();
+        let rules = registry.rules();
+        if !rules.face_recognition {
+            return Err(StoreError::Disabled);
+        }
+        crate::domain::face::decode_face(number, rules.face_dimensions)
+            .map(|_| ())
+            .ok_or(BodyError::BadFace.into())
     }
 
     /// The PNG of a qr identifier's QR code.
