@@ -595,6 +595,60 @@ impl Registry {
                 self.by_number.len()
             ));
         }
+        // Profiles and apartments: what identifiers refer to exists, and the
+        // indexes of both directions agree with the identifiers' own fields.
+        let (mut attached, mut bound) = (0, 0);
+        for item in self.items.values() {
+            self.check_refs(item).map_err(|e| e.to_string())?;
+            for p in &item.time_profiles {
+                if !self.attached.get(p).is_some_and(|s| s.contains(&item.uid)) {
+                    return Err(format!(
+                        "uid {} is missing from profile {p}'s index",
+                        item.uid
+                    ));
+                }
+                attached += 1;
+            }
+            if let Ok(a) = u32::try_from(item.apartment) {
+                if !self.bound.get(&a).is_some_and(|s| s.contains(&item.uid)) {
+                    return Err(format!(
+                        "uid {} is missing from apartment {a}'s index",
+                        item.uid
+                    ));
+                }
+                bound += 1;
+            }
+        }
+        let indexed =
+            |map: &HashMap<u32, BTreeSet<u32>>| map.values().map(BTreeSet::len).sum::<usize>();
+        if indexed(&self.attached) != attached || indexed(&self.bound) != bound {
+            return Err(
+                "the indexes of profiles or apartments hold identifiers that are gone".into(),
+            );
+        }
+        for (uid, a) in &self.apartments {
+            if self.by_address.get(&a.body.address) != Some(uid) {
+                return Err(format!(
+                    "apartment {uid} is missing from the index of addresses"
+                ));
+            }
+        }
+        if self.by_address.len() != self.apartments.len() {
+            return Err("the index of addresses holds apartments that are gone".into());
+        }
+        if self
+            .profiles
+            .keys()
+            .chain(self.apartments.keys())
+            .any(|u| *u == 0)
+            || self.profiles.keys().any(|u| *u >= self.next_profile_uid)
+            || self
+                .apartments
+                .keys()
+                .any(|u| *u >= self.next_apartment_uid)
+        {
+            return Err("a profile or apartment uid is 0 or not below its next uid".into());
+        }
         Ok(())
     }
 }

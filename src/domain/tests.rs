@@ -1558,3 +1558,121 @@ fn no_uid_left_refuses_instead_of_wrapping() {
         "list_items[0]: No identifier uid is left"
     );
 }
+
+/// Time profiles and apartments: every operation's change undoes exactly
+/// (a failed journal write undoes a whole batch), and the indexes hold.
+#[test]
+fn profile_and_apartment_changes_undo_exactly() {
+    let mut reg = Registry::new(rules());
+    let profile = r#"{"name":"P","time_options":{"is_all_day":true,"date_from":0,"date_to":0},"repeat_options":{"repeat_enable":false}}"#;
+    let flat = |room: u32| {
+        json!({"apartment_name": "F", "apartment_address": {"building": 1, "unit": 0, "floor": 0, "room": room}})
+            .to_string()
+    };
+    let run = |reg: &mut Registry, change: Result<super::registry::Change, BodyError>| {
+        let change = change.unwrap();
+        let before: Vec<Value> = (1..4)
+            .flat_map(|u| {
+                [
+                    reg.get(u).ok(),
+                    reg.get_profile(u).ok(),
+                    reg.get_apartment(u).ok(),
+                ]
+            })
+            .flatten()
+            .collect();
+        let undo = reg.apply(&change);
+        reg.check_invariants().unwrap();
+        let mut copy = reg.clone();
+        copy.apply(&undo);
+        copy.check_invariants().unwrap();
+        let after_undo: Vec<Value> = (1..4)
+            .flat_map(|u| {
+                [
+                    copy.get(u).ok(),
+                    copy.get_profile(u).ok(),
+                    copy.get_apartment(u).ok(),
+                ]
+            })
+            .flatten()
+            .collect();
+        assert_eq!(before, after_undo, "undo of {change:?}");
+    };
+    for n in ["11", "12"] {
+        let c = reg.create(&body("card", n).to_string()).map(|(_, c)| c);
+        run(&mut reg, c);
+    }
+    let c = reg.create_profile(profile).map(|(_, c)| c);
+    run(&mut reg, c);
+    let c = reg.create_profile(profile).map(|(_, c)| c);
+    run(&mut reg, c);
+    let c = reg.create_apartment(&flat(1)).map(|(_, c)| c);
+    run(&mut reg, c);
+    assert_eq!(
+        reg.create_apartment(&flat(1)).unwrap_err(),
+        BodyError::ApartmentExists
+    );
+    let c = reg.create_apartment(&flat(2)).map(|(_, c)| c);
+    run(&mut reg, c);
+    for (uid, p) in [(1, 1), (1, 2), (2, 1)] {
+        let c = reg.attach_profile(uid, p);
+        run(&mut reg, c);
+    }
+    let c = reg.bind(1, 1);
+    run(&mut reg, c);
+    let c = reg.bind(1, 2);
+    run(&mut reg, c);
+    let c = reg.bind(2, 2);
+    run(&mut reg, c);
+    let c = reg.update_apartment(2, &flat(3));
+    run(&mut reg, c);
+    let c = reg.detach_profile(1, 2);
+    run(&mut reg, c);
+    // Deleting a profile or apartment touches every identifier using it.
+    let c = reg.delete_profile(1);
+    run(&mut reg, c);
+    assert!(reg.get(2).unwrap()["time_profiles"]["uid_items"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let c = reg.delete_apartment(2);
+    run(&mut reg, c);
+    assert_eq!(reg.get(2).unwrap()["apartment"]["uid"], -1);
+    let c = reg.delete(1);
+    run(&mut reg, c);
+    assert_eq!(reg.get_apartment(1).unwrap()["identifiers"]["count"], 0);
+    // Errors name what is wrong, the identifier first.
+    assert_eq!(reg.attach_profile(9, 9).unwrap_err(), BodyError::WrongUid);
+    assert_eq!(
+        reg.attach_profile(2, 9).unwrap_err(),
+        BodyError::WrongTimeProfileUid
+    );
+    assert_eq!(reg.bind(9, 2).unwrap_err(), BodyError::WrongApartmentUid);
+    assert_eq!(reg.unbind(9).unwrap_err(), BodyError::WrongUid);
+}
+
+/// At most 32 profiles per identifier, 1000 profiles in all.
+#[test]
+fn profiles_are_bounded() {
+    let mut reg = Registry::new(rules());
+    let profile = r#"{"name":"P","time_options":{"is_all_day":true,"date_from":0,"date_to":0},"repeat_options":{"repeat_enable":false}}"#;
+    let (uid, c) = reg.create(&body("card", "11").to_string()).unwrap();
+    reg.apply(&c);
+    for _ in 0..crate::domain::limits::MAX_TIME_PROFILES {
+        let (_, c) = reg.create_profile(profile).unwrap();
+        reg.apply(&c);
+    }
+    assert_eq!(
+        reg.create_profile(profile).unwrap_err(),
+        BodyError::TooManyTimeProfiles
+    );
+    for p in 1..=crate::domain::limits::MAX_ATTACHED_PROFILES as u32 {
+        let c = reg.attach_profile(uid, p).unwrap();
+        reg.apply(&c);
+    }
+    assert_eq!(
+        reg.attach_profile(uid, 999).unwrap_err(),
+        BodyError::TooManyAttached
+    );
+    reg.check_invariants().unwrap();
+}

@@ -930,6 +930,141 @@ mod tests {
         )
     }
 
+    /// A time profile, an apartment and an identifier using both, through a
+    /// journal line each and through a snapshot: everything reads back, and
+    /// deleting the profile and the apartment frees the identifier.
+    #[test]
+    fn profiles_and_apartments_round_trip_through_journal_and_snapshot() {
+        use crate::domain::registry::Registry;
+        let mut r = Registry::new(Rules::default());
+        let profile = r#"{"name":"Days","time_options":{"is_all_day":true,"date_from":0,"date_to":0},"repeat_options":{"repeat_enable":true,"repeat_format":{"repeat_type":"day","repeat_end":{"format":"never"}}}}"#;
+        let apartment = r#"{"apartment_name":"Flat \"7\"","apartment_address":{"building":2,"unit":1,"floor":3,"room":4},"residents":{"count":2}}"#;
+        let mut lines = Vec::new();
+        let mut step = |r: &mut Registry, change: Change| {
+            lines.push(format_line(lines.len() as u64 + 1, &change));
+            r.apply(&change);
+        };
+        let (p, c) = r.create_profile(profile).unwrap();
+        step(&mut r, c);
+        let (a, c) = r.create_apartment(apartment).unwrap();
+        step(&mut r, c);
+        let (i, c) = r.create(r#"{"identifier_owner":{"name":"A","type":"owner"},"identifier_type":"card","identifier_number":"7","lock":"first"}"#).unwrap();
+        step(&mut r, c);
+        let c = r.attach_profile(i, p).unwrap();
+        step(&mut r, c);
+        let c = r.bind(a, i).unwrap();
+        step(&mut r, c);
+        let journal = lines.concat();
+        let read = |snapshot: Option<&str>, journal: &str| {
+            read_data(
+                Path::new("/data/identifiers.toml"),
+                snapshot,
+                || {
+                    Ok(vec![PathBuf::from(
+                        "/data/journal-00000000000000000001.toml",
+                    )])
+                },
+                |_| Ok(journal.as_bytes().to_vec()),
+                Rules::default(),
+            )
+            .map_err(|e| e.to_string())
+        };
+        let loaded = read(None, &journal).unwrap().registry;
+        assert_eq!(loaded.get(i).unwrap(), r.get(i).unwrap());
+        assert_eq!(loaded.get_profile(p).unwrap(), r.get_profile(p).unwrap());
+        assert_eq!(
+            loaded.get_apartment(a).unwrap(),
+            r.get_apartment(a).unwrap()
+        );
+        loaded.check_invariants().unwrap();
+        // The same state as a snapshot, with an empty journal after it.
+        let snapshot = snapshot_text(&SnapshotParts::of(&r), 5).unwrap();
+        let from_snapshot = read(Some(&snapshot), "").unwrap().registry;
+        assert_eq!(from_snapshot.get(i).unwrap(), r.get(i).unwrap());
+        assert_eq!(
+            from_snapshot.get_profile(p).unwrap(),
+            r.get_profile(p).unwrap()
+        );
+        assert_eq!(from_snapshot.next_profile_uid(), 2);
+        assert_eq!(from_snapshot.next_apartment_uid(), 2);
+        // Deleting both is one line each that also frees the identifier.
+        let mut after = from_snapshot.clone();
+        let mut more = String::new();
+        let change = after.delete_profile(p).unwrap();
+        more.push_str(&format_line(6, &change));
+        after.apply(&change);
+        let change = after.delete_apartment(a).unwrap();
+        more.push_str(&format_line(7, &change));
+        let end = read(Some(&snapshot), &more).unwrap().registry;
+        let item = end.get(i).unwrap();
+        assert_eq!(item["time_profiles"]["count"], 0);
+        assert_eq!(item["apartment"]["uid"], -1);
+        end.check_invariants().unwrap();
+    }
+
+    /// What refers to what is checked at the line that breaks it.
+    #[test]
+    fn journal_lines_refer_only_to_what_exists() {
+        let at = "/data/journal-00000000000000000001.toml:";
+        let with_refs = |refs: &str| {
+            put(&[(1, "card", "7")], 2)
+                .replace("passes_left = -1", &format!("passes_left = -1, {refs}"))
+        };
+        let profile = r#"profiles = { put = [{ uid = 3, profile = { name = "P", time_options = { is_all_day = true, date_from = 0, date_to = 0 }, repeat_options = { repeat_enable = false } } }], remove = [], next_uid = 4 }"#;
+        let apartment = |uid: u32, room: u32| {
+            format!(
+            "apartments = {{ put = [{{ uid = {uid}, name = \"A\", building = 1, unit = 0, floor = 0, room = {room}, residents = 0 }}], remove = [] }}"
+        )
+        };
+        let add = |line: &str, table: &str| {
+            // The table goes after next_uid, before the line's closing brace.
+            let (head, _) = line.rsplit_once(" }").unwrap();
+            format!("{head}, {table} }}")
+        };
+        for (lines, error) in [
+            (
+                vec![with_refs("time_profiles = [3]")],
+                "1: identifier uid 1 has time profile 3, which does not exist",
+            ),
+            (
+                vec![with_refs("apartment = 5")],
+                "1: identifier uid 1 is bound to apartment 5, which does not exist",
+            ),
+            (
+                vec![
+                    add(&with_refs("time_profiles = [3]"), profile),
+                    add(&put(&[], 2), r#"profiles = { put = [], remove = [3] }"#),
+                ],
+                "2: time profile uid 3 is removed, but identifier uid 1 still has it",
+            ),
+            (
+                vec![add(&put(&[], 1), &apartment(0, 1))],
+                "1: apartment uid 0 is not allowed",
+            ),
+            (
+                vec![
+                    add(&put(&[], 1), &apartment(1, 1)),
+                    add(&put(&[], 1), &apartment(2, 1)),
+                ],
+                "2: apartment uid 2 has the same logical address as uid 1",
+            ),
+            (
+                vec![add(&put(&[], 1), &apartment(1, 100))],
+                "1: apartment uid 1: the logical address is out of the panel's ranges",
+            ),
+        ] {
+            assert_eq!(
+                replay(&lines).unwrap_err(),
+                format!("{at}{error}"),
+                "{lines:?}"
+            );
+        }
+        // Attached in the line that creates the profile: fine.
+        let r = replay(&[add(&with_refs("time_profiles = [3]"), profile)]).unwrap();
+        r.check_invariants().unwrap();
+        assert_eq!(r.next_profile_uid(), 4);
+    }
+
     /// A line whose next_uid is below a uid stored lowered the next uid, so
     /// a Create would have replaced that identifier (found by fuzzing).
     #[test]
