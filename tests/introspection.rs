@@ -373,12 +373,12 @@ fn reviewed() -> Vec<Reviewed> {
         })
         .collect();
     files.sort_by(|a, b| a.file.cmp(&b.file));
-    assert!(
-        files
-            .iter()
-            .any(|f| f.iface == "org.latchd.Panel1.Identifiers"),
-        "dbus/org.latchd.Panel1.Identifiers.xml is missing"
-    );
+    for name in ["Identifiers", "TimeProfiles", "Apartments", "Locks", "Access"] {
+        assert!(
+            files.iter().any(|f| f.iface == format!("{PREFIX}{name}")),
+            "dbus/{PREFIX}{name}.xml is missing"
+        );
+    }
     files
 }
 
