@@ -74,13 +74,20 @@ impl Caller {
         } else {
             format!("{IFACE}.{member}")
         };
+        // A member of another of latchd's interfaces goes to its object.
+        let path = member
+            .strip_prefix("org.latchd.Panel1.")
+            .and_then(|rest| rest.split_once('.'))
+            .map_or(PATH.to_string(), |(object, _)| {
+                format!("/org/latchd/Panel1/{object}")
+            });
         let mut argv = self.0.clone();
         argv.extend([
             "dbus-send".to_string(),
             format!("--bus={}", bus.address),
             "--print-reply".to_string(),
             "--dest=org.latchd.Panel1".to_string(),
-            PATH.to_string(),
+            path,
             member.clone(),
         ]);
         argv.extend(args.iter().map(|a| a.to_string()));
@@ -585,5 +592,132 @@ async fn signals_reach_only_callers_with_a_role() {
             !saw.contains("AccessEvent") && !saw.contains("States"),
             "a caller with {who} received latchd's signals: {saw}"
         );
+    }
+}
+
+const PROFILES: &str = "org.latchd.Panel1.TimeProfiles";
+const APARTMENTS: &str = "org.latchd.Panel1.Apartments";
+
+fn profile_body(name: &str) -> String {
+    serde_json::json!({
+        "name": name,
+        "time_options": {"is_all_day": true, "date_from": 1767225600, "date_to": 1767225600},
+        "repeat_options": {"repeat_enable": false},
+    })
+    .to_string()
+}
+
+fn apartment_body(room: u32) -> String {
+    serde_json::json!({
+        "apartment_name": "Flat",
+        "apartment_address": {"building": 1, "unit": 0, "floor": 0, "room": room},
+    })
+    .to_string()
+}
+
+/// The methods of time profiles, apartments and the identifiers' new ones
+/// that need an administrator, with arguments that would succeed for one
+/// (identifier 1, profile 1 and apartment 1 exist).
+fn table_admin_calls() -> Vec<(String, Vec<String>)> {
+    let m = |iface: &str, name: &str| format!("{iface}.{name}");
+    vec![
+        (m(PROFILES, "Create"), vec![sarg(&profile_body("Q"))]),
+        (
+            m(PROFILES, "Update"),
+            vec![uarg(1), sarg(&profile_body("R"))],
+        ),
+        (m(APARTMENTS, "Create"), vec![sarg(&apartment_body(7))]),
+        (
+            m(APARTMENTS, "Update"),
+            vec![uarg(1), sarg(&apartment_body(8))],
+        ),
+        (m(APARTMENTS, "BindIdentifier"), vec![uarg(1), uarg(1)]),
+        (m(APARTMENTS, "UnbindIdentifier"), vec![uarg(1)]),
+        (m(IFACE, "AttachTimeProfile"), vec![uarg(1), uarg(1)]),
+        (m(IFACE, "DetachTimeProfile"), vec![uarg(1), uarg(1)]),
+        (m(APARTMENTS, "Delete"), vec![uarg(1)]),
+        (m(PROFILES, "Delete"), vec![uarg(1)]),
+    ]
+}
+
+fn table_read_calls() -> Vec<(String, Vec<String>)> {
+    let m = |iface: &str, name: &str| format!("{iface}.{name}");
+    vec![
+        (m(PROFILES, "Get"), vec![uarg(1)]),
+        (m(PROFILES, "List"), vec![sarg("")]),
+        (m(APARTMENTS, "Get"), vec![uarg(1)]),
+        (m(APARTMENTS, "List"), vec![sarg("")]),
+    ]
+}
+
+/// Identifier 1, time profile 1 and apartment 1, made by root.
+async fn setup_with_tables() -> Setup {
+    let s = setup_with_one().await;
+    let root = Caller::root();
+    root.ok(
+        &s.bus,
+        &format!("{PROFILES}.Create"),
+        &[&sarg(&profile_body("P"))],
+    )
+    .await;
+    root.ok(
+        &s.bus,
+        &format!("{APARTMENTS}.Create"),
+        &[&sarg(&apartment_body(1))],
+    )
+    .await;
+    s
+}
+
+#[tokio::test]
+async fn time_profiles_apartments_and_qr_obey_the_same_roles() {
+    if !can_run() {
+        return;
+    }
+    let s = setup_with_tables().await;
+    let refused = |class: &str, message: &str| (class.to_string(), message.to_string());
+    let everything = || table_admin_calls().into_iter().chain(table_read_calls());
+    // No role: Log In, for every method.
+    let nobody = Caller::user(NOBODY);
+    for (method, args) in everything() {
+        assert_eq!(
+            nobody.err(&s.bus, &method, &strs(&args)).await,
+            refused(UNAUTHORIZED, LOG_IN),
+            "{method} as {NOBODY}"
+        );
+    }
+    // A viewer reads, and may not change.
+    let viewer = Caller::user(VIEWER);
+    for (method, args) in table_read_calls() {
+        viewer.ok(&s.bus, &method, &strs(&args)).await;
+    }
+    for (method, args) in table_admin_calls() {
+        assert_eq!(
+            viewer.err(&s.bus, &method, &strs(&args)).await,
+            refused(FORBIDDEN, ADMIN_REQUIRED),
+            "{method} as {VIEWER}"
+        );
+    }
+    // GetQr is a read: a viewer gets past the role to the identifier's type.
+    assert_eq!(
+        viewer.err(&s.bus, "GetQr", &[&uarg(1)]).await,
+        refused(
+            BAD_REQUEST,
+            "A QR image is only made for identifiers of type qr"
+        )
+    );
+    // A feeder only presents.
+    let feeder = Caller::user(FEEDER);
+    for (method, args) in everything().chain([("GetQr".to_string(), vec![uarg(1)])]) {
+        assert_eq!(
+            feeder.err(&s.bus, &method, &strs(&args)).await,
+            refused(FORBIDDEN, ADMIN_REQUIRED),
+            "{method} as {FEEDER}"
+        );
+    }
+    // An admin group member may do all of it, in this order.
+    let admin = Caller::user(ADMIN);
+    for (method, args) in table_read_calls().into_iter().chain(table_admin_calls()) {
+        admin.ok(&s.bus, &method, &strs(&args)).await;
     }
 }

@@ -373,7 +373,13 @@ fn reviewed() -> Vec<Reviewed> {
         })
         .collect();
     files.sort_by(|a, b| a.file.cmp(&b.file));
-    for name in ["Identifiers", "TimeProfiles", "Apartments", "Locks", "Access"] {
+    for name in [
+        "Identifiers",
+        "TimeProfiles",
+        "Apartments",
+        "Locks",
+        "Access",
+    ] {
         assert!(
             files.iter().any(|f| f.iface == format!("{PREFIX}{name}")),
             "dbus/{PREFIX}{name}.xml is missing"
