@@ -161,6 +161,41 @@ check "granted once the clock is synchronised" wait_for 30 granted
 check "the grant opened the relay" wait_for 5 relay_is 1
 wait_for 10 relay_is 0
 
+# Time profiles, in the unit's sandbox with the system's time zone: one
+# repeated daily around now lets its identifier in, one later today not.
+tp() { bus call org.latchd.Panel1 /org/latchd/Panel1/TimeProfiles org.latchd.Panel1.TimeProfiles "$@"; }
+now=$(date +%s)
+profile() { # name, from, to, repeat_type or "" for none
+  local repeat='{"repeat_enable":false}'
+  [ -n "$4" ] && repeat='{"repeat_enable":true,"repeat_format":{"repeat_type":"'$4'","repeat_end":{"format":"never"}}}'
+  echo '{"name":"'$1'","time_options":{"is_all_day":false,"date_from":'$2',"date_to":'$3'},"repeat_options":'$repeat'}'
+}
+inside=$(tp Create s "$(profile Now $((now - 3600)) $((now + 3600)) day)" | awk '{print $2}')
+later=$(tp Create s "$(profile Later $((now + 7200)) $((now + 10800)) "")" | awk '{print $2}')
+check "time profiles are created" test -n "$inside" -a -n "$later"
+card() { # number, then the identifier's uid is printed
+  ids Create s '{"identifier_owner":{"name":"Shift","type":"owner"},"identifier_type":"card","identifier_number":"'$1'","lock":"first"}' | awk '{print $2}'
+}
+day=$(card 55:66:77:01); night=$(card 55:66:77:02)
+ids AttachTimeProfile uu "$day" "$inside" >/dev/null
+ids AttachTimeProfile uu "$night" "$later" >/dev/null
+check "inside its time profile: granted" sh -c "busctl --system call org.latchd.Panel1 /org/latchd/Panel1/Access \
+  org.latchd.Panel1.Access Present ss card 55:66:77:01 | grep -q '^bs true'"
+wait_for 10 relay_is 0
+check "outside its time profiles: denied" sh -c "busctl --system call org.latchd.Panel1 /org/latchd/Panel1/Access \
+  org.latchd.Panel1.Access Present ss card 55:66:77:02 | grep -q 'false \"outside its time profiles\"'"
+check "the system's time zone was read in the sandbox" sh -c "! journalctl -u latchd -b --no-pager -o cat | grep -q \"cannot read the system's time zone\""
+# Apartments and QR images through the packaged bus policy.
+apt_uid=$(bus call org.latchd.Panel1 /org/latchd/Panel1/Apartments org.latchd.Panel1.Apartments Create s \
+  '{"apartment_name":"Flat 1","apartment_address":{"building":1,"unit":0,"floor":1,"room":1}}' | awk '{print $2}')
+bus call org.latchd.Panel1 /org/latchd/Panel1/Apartments org.latchd.Panel1.Apartments BindIdentifier uu "$apt_uid" "$day" >/dev/null
+get_has() { ids Get u "$1" | grep -q "$2"; }
+check "an identifier bound to an apartment reads it back" \
+  get_has "$day" "apartment[^{]*{[^}]*uid[^0-9]*$apt_uid}"
+qr=$(ids Create s '{"identifier_owner":{"name":"Courier","type":"guest"},"identifier_type":"qr","identifier_number":"123e4567-e89b-12d3-a456-426614174000","lock":"first"}' | awk '{print $2}')
+check "GetQr answers a PNG" sh -c "busctl --system call org.latchd.Panel1 /org/latchd/Panel1/Identifiers \
+  org.latchd.Panel1.Identifiers GetQr u $qr | grep -q '^ay [0-9]* 137 80 78 71 13 10 26 10'"
+
 # A keypad (uinput), found by the packaged configuration's by-id path.
 mkfifo /run/systest/keys
 python3 $dir/uinput_type.py "latchd system test keypad" 1234:5678 </run/systest/keys >/run/systest/keypad.log 2>&1 &
