@@ -73,6 +73,14 @@ fn bad_config_names_file_and_line() {
             ":3: open_time_ms must be 1 to 40000",
         ),
         ("[storage\n", ":1: "),
+        (
+            "[storage]\ndir = \"/tmp/x\"\n[clock]\ntime_zone = \"Mars/Olympus\"\n",
+            ":4: clock.time_zone: failed to find time zone `Mars/Olympus`",
+        ),
+        (
+            "[storage]\ndir = \"/tmp/x\"\n[panel]\nface_threshold = \"max\"\n",
+            ":4: unknown variant `max`, expected one of `low`, `normal`, `high`",
+        ),
     ];
     for (text, expected) in cases {
         std::fs::write(&path, text).unwrap();
