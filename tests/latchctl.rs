@@ -304,6 +304,412 @@ async fn identifiers_from_create_to_delete() {
     );
 }
 
+/// The time profile of the panel API's example: 07:00 to 15:00 UTC on
+/// weekdays from 2026-01-01 on.
+fn work_week(name: &str) -> String {
+    json!({
+        "name": name,
+        "time_options": {"is_all_day": false, "date_from": 1767250800, "date_to": 1767279600},
+        "repeat_options": {"repeat_enable": true, "repeat_format": {
+            "repeat_type": "custom",
+            "repeat_end": {"format": "never"},
+            "repeat_custom": {"repeat_point_type": "week", "repeat_looper": 1,
+                              "repeat_options": ["MON", "TUE", "WED", "THU", "FRI"]}}}
+    })
+    .to_string()
+}
+
+/// An apartment's flags for `apartments create`.
+fn flat_flags<'a>(name: &'a str, building: &'a str, room: &'a str) -> Vec<&'a str> {
+    vec![
+        "apartments",
+        "create",
+        "--name",
+        name,
+        "--building",
+        building,
+        "--unit",
+        "0",
+        "--floor",
+        "3",
+        "--room",
+        room,
+        "--residents",
+        "2",
+    ]
+}
+
+#[tokio::test]
+async fn profiles_from_create_to_delete() {
+    let s = Setup::start(LOCKS).await;
+    let bus = &s.bus;
+    // From flags: the uid alone.
+    let flags = [
+        "profiles",
+        "create",
+        "--name",
+        "Work week",
+        "--from",
+        "2026-01-01T07:00",
+        "--to",
+        "2026-01-01T15:00",
+        "--weekdays",
+        "MON,TUE,WED,THU,FRI",
+    ];
+    assert_eq!(ok(bus, &flags).await, "1\n");
+    // A body as given, and from a file.
+    assert_eq!(
+        ok_json(
+            bus,
+            &["profiles", "create", "--json", &work_week("Cleaning")]
+        )
+        .await,
+        json!({"uid": 2})
+    );
+    let file = s.dir.path().join("late.json");
+    std::fs::write(&file, work_week("Late shift")).unwrap();
+    assert_eq!(
+        ok(
+            bus,
+            &["profiles", "create", "--file", file.to_str().unwrap()]
+        )
+        .await,
+        "3\n"
+    );
+
+    // The daemon's item as it is, and a field a line.
+    let item = ok_json(bus, &["profiles", "get", "1"]).await;
+    assert_eq!(item["timeprofile_uid"], 1);
+    assert_eq!(item["name"], "Work week");
+    assert_eq!(item["identifiers"], json!({"count": 0, "uid_items": []}));
+    let shown = ok(bus, &["profiles", "get", "2"]).await;
+    for line in [
+        "uid          2",
+        "name         Cleaning",
+        "identifiers  none",
+    ] {
+        assert!(shown.contains(line), "{line:?} in\n{shown}");
+    }
+
+    // The table and which page it is; sorted, filtered, as JSON.
+    let table = ok(bus, &["profiles", "list"]).await;
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(
+        lines[0].starts_with("UID  NAME        REPEAT") && lines[0].ends_with("  IDENTIFIERS"),
+        "{table}"
+    );
+    assert!(lines[1].starts_with("1    Work week   "), "{table}");
+    assert!(lines[1].ends_with("  0"), "{table}");
+    assert_eq!(lines.len(), 5, "{table}");
+    assert_eq!(lines[4], "page 1 of 1 (3 time profiles)");
+    let names = |page: &Value| -> Vec<String> {
+        page["list_items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let page = ok_json(bus, &["profiles", "list", "--sort", "name", "--desc"]).await;
+    assert_eq!(names(&page), ["Work week", "Late shift", "Cleaning"]);
+    let page = ok_json(bus, &["profiles", "list", "--filter", "name=Late shift"]).await;
+    assert_eq!(page["list_items"][0]["timeprofile_uid"], 3);
+    assert_eq!(page["list_option"]["pagination"]["total_items"], 1);
+    let page = ok_json(bus, &["profiles", "list", "--limit", "1", "--page", "2"]).await;
+    assert_eq!(names(&page), ["Cleaning"]);
+    let page = ok_json(bus, &["profiles", "list", "--json", r#"{"limit":2}"#]).await;
+    assert_eq!(page["list_option"]["pagination"]["total_pages"], 2);
+
+    // Update replaces the body; delete.
+    let update = [
+        "profiles",
+        "update",
+        "1",
+        "--name",
+        "Weekend",
+        "--from",
+        "2026-01-03",
+        "--to",
+        "2026-01-04",
+        "--all-day",
+        "--repeat",
+        "week",
+        "--until",
+        "2026-12-31",
+    ];
+    assert_eq!(ok(bus, &update).await, "time profile 1 updated\n");
+    let item = ok_json(bus, &["profiles", "get", "1"]).await;
+    assert_eq!(item["name"], "Weekend");
+    assert_eq!(
+        ok(bus, &["profiles", "delete", "2"]).await,
+        "time profile 2 deleted\n"
+    );
+    failed(
+        &latchctl(bus, &["profiles", "get", "2"]).await,
+        3,
+        "org.latchd.Panel1.Error.BadRequest: Wrong timeprofile uid",
+    );
+    failed(
+        &latchctl(bus, &["profiles", "delete", "2"]).await,
+        3,
+        "org.latchd.Panel1.Error.BadRequest: Wrong timeprofile uid",
+    );
+    let page = ok_json(bus, &["profiles", "list"]).await;
+    assert_eq!(names(&page), ["Weekend", "Late shift"]);
+    // --until without a repeat is a usage error, before the bus is asked.
+    let run = latchctl(
+        bus,
+        &[
+            "profiles", "create", "--name", "x", "--from", "1", "--to", "2", "--until", "3",
+        ],
+    )
+    .await;
+    assert_eq!(run.status, 2, "{run:?}");
+}
+
+#[tokio::test]
+async fn apartments_bind_unbind_and_errors() {
+    let s = Setup::start(LOCKS).await;
+    let bus = &s.bus;
+    assert_eq!(ok(bus, &flat_flags("Flat 12", "1", "12")).await, "1\n");
+    let body = json!({"apartment_name": "Flat 14",
+        "apartment_address": {"building": 1, "unit": 0, "floor": 3, "room": 14},
+        "residents": {"count": 1}})
+    .to_string();
+    assert_eq!(
+        ok_json(bus, &["apartments", "create", "--json", &body]).await,
+        json!({"uid": 2})
+    );
+    // The same logical address again, an address out of range.
+    failed(
+        &latchctl(bus, &flat_flags("Flat 12 again", "1", "12")).await,
+        3,
+        "org.latchd.Panel1.Error.BadRequest: Apartment with that Logical Address already exist",
+    );
+    failed(
+        &latchctl(bus, &flat_flags("Nowhere", "0", "1")).await,
+        3,
+        "org.latchd.Panel1.Error.BadRequest: Wrong Logical Address",
+    );
+
+    let item = ok_json(bus, &["apartments", "get", "1"]).await;
+    assert_eq!(
+        item,
+        json!({"apartment_uid": 1, "apartment_name": "Flat 12",
+               "apartment_address": {"building": 1, "unit": 0, "floor": 3, "room": 12},
+               "residents": {"count": 2}, "identifiers": {"count": 0, "uid_items": []}})
+    );
+    assert_eq!(
+        ok(bus, &["apartments", "list"]).await,
+        "\
+UID  NAME     BUILDING  UNIT  FLOOR  ROOM  RESIDENTS  IDENTIFIERS
+1    Flat 12  1         0     3      12    2          0
+2    Flat 14  1         0     3      14    1          0
+page 1 of 1 (2 apartments)
+"
+    );
+
+    // Bind two identifiers; one moves to the other apartment.
+    assert_eq!(ok(bus, &card_flags("12:34:56:79", "Alice")).await, "1\n");
+    assert_eq!(ok(bus, &card_flags("12:34:56:80", "Bob")).await, "2\n");
+    assert_eq!(
+        ok(bus, &["apartments", "bind", "1", "1"]).await,
+        "identifier 1 bound to apartment 1\n"
+    );
+    assert_eq!(
+        ok(bus, &["-o", "json", "apartments", "bind", "1", "2"]).await,
+        ""
+    );
+    assert_eq!(
+        ok_json(bus, &["apartments", "get", "1"]).await["identifiers"],
+        json!({"count": 2, "uid_items": [1, 2]})
+    );
+    let shown = ok(bus, &["apartments", "get", "1"]).await;
+    assert!(shown.contains("identifiers  1, 2\n"), "{shown}");
+    assert!(shown.contains("residents    2\n"), "{shown}");
+    ok(bus, &["apartments", "bind", "2", "2"]).await;
+    assert_eq!(
+        ok_json(bus, &["identifiers", "get", "2"]).await["apartment"]["uid"],
+        2
+    );
+    let page = ok_json(bus, &["apartments", "list", "--sort", "name", "--desc"]).await;
+    let counts: Vec<(&Value, &Value)> = page["list_items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (&i["apartment_name"], &i["identifiers"]["count"]))
+        .collect();
+    assert_eq!(
+        counts,
+        [
+            (&json!("Flat 14"), &json!(1)),
+            (&json!("Flat 12"), &json!(1))
+        ]
+    );
+    failed(
+        &latchctl(bus, &["apartments", "bind", "99", "1"]).await,
+        3,
+        "org.latchd.Panel1.Error.BadRequest: Wrong apartment uid",
+    );
+
+    // Unbind, filter, update, delete (which unbinds).
+    assert_eq!(
+        ok(bus, &["apartments", "unbind", "1"]).await,
+        "identifier 1 unbound from its apartment\n"
+    );
+    assert_eq!(
+        ok_json(bus, &["apartments", "get", "1"]).await["identifiers"],
+        json!({"count": 0, "uid_items": []})
+    );
+    let page = ok_json(bus, &["apartments", "list", "--filter", "name=Flat 14"]).await;
+    assert_eq!(page["list_items"][0]["apartment_uid"], 2);
+    assert_eq!(page["list_option"]["pagination"]["total_items"], 1);
+    let update = [
+        "apartments",
+        "update",
+        "1",
+        "--name",
+        "Flat 12a",
+        "--building",
+        "1",
+        "--unit",
+        "0",
+        "--floor",
+        "3",
+        "--room",
+        "12",
+    ];
+    assert_eq!(ok(bus, &update).await, "apartment 1 updated\n");
+    let item = ok_json(bus, &["apartments", "get", "1"]).await;
+    assert_eq!(item["apartment_name"], "Flat 12a");
+    assert_eq!(item["residents"]["count"], 0);
+    assert_eq!(
+        ok(bus, &["apartments", "delete", "2"]).await,
+        "apartment 2 deleted\n"
+    );
+    let item = ok_json(bus, &["identifiers", "get", "2"]).await;
+    assert_eq!(item["apartment"]["uid"], -1, "{item}");
+    failed(
+        &latchctl(bus, &["apartments", "get", "2"]).await,
+        3,
+        "org.latchd.Panel1.Error.BadRequest: Wrong apartment uid",
+    );
+    assert_eq!(
+        ok(bus, &["apartments", "list"]).await.lines().last(),
+        Some("page 1 of 1 (1 apartment)")
+    );
+}
+
+#[tokio::test]
+async fn identifiers_attach_detach_and_qr() {
+    let s = Setup::start(LOCKS).await;
+    let bus = &s.bus;
+    let qr = [
+        "identifiers",
+        "create",
+        "--type",
+        "qr",
+        "--number",
+        "123e4567-e89b-12d3-a456-426614174000",
+        "--name",
+        "Bob",
+    ];
+    assert_eq!(ok(bus, &qr).await, "1\n");
+    assert_eq!(ok(bus, &card_flags("12:34:56:79", "Alice")).await, "2\n");
+    ok(
+        bus,
+        &["profiles", "create", "--json", &work_week("Work week")],
+    )
+    .await;
+    ok(
+        bus,
+        &["profiles", "create", "--json", &work_week("Late shift")],
+    )
+    .await;
+
+    // Attach: the identifier lists its profiles, the profile its identifiers.
+    assert_eq!(
+        ok(bus, &["identifiers", "attach", "2", "1"]).await,
+        "time profile 1 attached to identifier 2\n"
+    );
+    assert_eq!(
+        ok(bus, &["-o", "json", "identifiers", "attach", "2", "2"]).await,
+        ""
+    );
+    let item = ok_json(bus, &["identifiers", "get", "2"]).await;
+    assert_eq!(
+        item["time_profiles"],
+        json!({"count": 2, "uid_items": [1, 2]})
+    );
+    let shown = ok(bus, &["identifiers", "get", "2"]).await;
+    assert!(shown.contains("time profiles  1, 2\n"), "{shown}");
+    assert_eq!(
+        ok_json(bus, &["profiles", "get", "1"]).await["identifiers"],
+        json!({"count": 1, "uid_items": [2]})
+    );
+    failed(
+        &latchctl(bus, &["identifiers", "attach", "2", "99"]).await,
+        3,
+        "org.latchd.Panel1.Error.BadRequest: Wrong timeprofile uid",
+    );
+    assert_eq!(
+        ok(bus, &["identifiers", "detach", "2", "1"]).await,
+        "time profile 1 detached from identifier 2\n"
+    );
+    let item = ok_json(bus, &["identifiers", "get", "2"]).await;
+    assert_eq!(item["time_profiles"]["uid_items"], json!([2]));
+    // Deleting a profile detaches it.
+    ok(bus, &["profiles", "delete", "2"]).await;
+    let item = ok_json(bus, &["identifiers", "get", "2"]).await;
+    assert_eq!(item["time_profiles"]["uid_items"], json!([]));
+
+    // The QR code, to a file and to standard output.
+    let png = s.dir.path().join("bob.png");
+    let path = png.to_str().unwrap();
+    assert_eq!(
+        ok(bus, &["identifiers", "qr", "1", "--out", path]).await,
+        format!("QR code of identifier 1 written to {path}\n")
+    );
+    let bytes = std::fs::read(&png).unwrap();
+    // The PNG itself is checked by tests/qr_png.rs.
+    assert!(!bytes.is_empty());
+    let info = ok_json(bus, &["identifiers", "qr", "1", "--out", path]).await;
+    assert_eq!(info, json!({"file": path, "bytes": bytes.len()}));
+    let out = tokio::process::Command::new(LATCHCTL)
+        .args([
+            "--address",
+            &bus.address,
+            "identifiers",
+            "qr",
+            "1",
+            "--out",
+            "-",
+        ])
+        .env_remove("DBUS_SYSTEM_BUS_ADDRESS")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(out.stdout, bytes);
+    failed(
+        &latchctl(bus, &["identifiers", "qr", "2", "--out", path]).await,
+        3,
+        "org.latchd.Panel1.Error.BadRequest: A QR image is only made for identifiers of type qr",
+    );
+    // A file that cannot be written: exit status 1.
+    let nowhere = s.dir.path().join("no/such/dir.png");
+    let run = latchctl(
+        bus,
+        &["identifiers", "qr", "1", "--out", nowhere.to_str().unwrap()],
+    )
+    .await;
+    failed(
+        &run,
+        1,
+        &format!("{}: No such file or directory", nowhere.display()),
+    );
+}
+
 #[tokio::test]
 async fn locks_access_and_events() {
     let s = Setup::start(LOCKS).await;
@@ -864,6 +1270,8 @@ async fn without_latchd_the_exit_status_is_8_and_without_a_bus_1() {
     for args in [
         &["identifiers", "list"][..],
         &["identifiers", "count"],
+        &["profiles", "list"],
+        &["apartments", "list"],
         &["locks", "states"],
         &["access", "present", "card", "1"],
         &["events", "follow"],
@@ -1077,7 +1485,16 @@ async fn completions_for_every_shell() {
         assert!(out.status.success(), "{shell}");
         let script = String::from_utf8(out.stdout).unwrap();
         assert!(script.contains(marker), "{shell}: {marker}");
-        for word in ["identifiers", "reset-passes", "follow", "max-passes"] {
+        for word in [
+            "identifiers",
+            "reset-passes",
+            "follow",
+            "max-passes",
+            "profiles",
+            "weekdays",
+            "apartments",
+            "unbind",
+        ] {
             assert!(script.contains(word), "{shell} completes {word}");
         }
         assert_eq!(script.contains("license_plate"), values, "{shell}");
@@ -1141,7 +1558,22 @@ async fn the_committed_man_page_is_current() {
         "identifiers export",
         "identifiers list",
         "identifiers reset\\-passes",
+        "identifiers qr",
+        "identifiers attach",
+        "identifiers detach",
         "identifiers count",
+        "profiles create",
+        "profiles get",
+        "profiles update",
+        "profiles delete",
+        "profiles list",
+        "apartments create",
+        "apartments get",
+        "apartments update",
+        "apartments delete",
+        "apartments list",
+        "apartments bind",
+        "apartments unbind",
         "locks states",
         "locks open",
         "access present",

@@ -19,6 +19,9 @@ _latchctl() {
             latchctl,access)
                 cmd="latchctl__subcmd__access"
                 ;;
+            latchctl,apartments)
+                cmd="latchctl__subcmd__apartments"
+                ;;
             latchctl,completions)
                 cmd="latchctl__subcmd__completions"
                 ;;
@@ -37,6 +40,9 @@ _latchctl() {
             latchctl,manpage)
                 cmd="latchctl__subcmd__manpage"
                 ;;
+            latchctl,profiles)
+                cmd="latchctl__subcmd__profiles"
+                ;;
             latchctl__subcmd__access,help)
                 cmd="latchctl__subcmd__access__subcmd__help"
                 ;;
@@ -48,6 +54,54 @@ _latchctl() {
                 ;;
             latchctl__subcmd__access__subcmd__help,present)
                 cmd="latchctl__subcmd__access__subcmd__help__subcmd__present"
+                ;;
+            latchctl__subcmd__apartments,bind)
+                cmd="latchctl__subcmd__apartments__subcmd__bind"
+                ;;
+            latchctl__subcmd__apartments,create)
+                cmd="latchctl__subcmd__apartments__subcmd__create"
+                ;;
+            latchctl__subcmd__apartments,delete)
+                cmd="latchctl__subcmd__apartments__subcmd__delete"
+                ;;
+            latchctl__subcmd__apartments,get)
+                cmd="latchctl__subcmd__apartments__subcmd__get"
+                ;;
+            latchctl__subcmd__apartments,help)
+                cmd="latchctl__subcmd__apartments__subcmd__help"
+                ;;
+            latchctl__subcmd__apartments,list)
+                cmd="latchctl__subcmd__apartments__subcmd__list"
+                ;;
+            latchctl__subcmd__apartments,unbind)
+                cmd="latchctl__subcmd__apartments__subcmd__unbind"
+                ;;
+            latchctl__subcmd__apartments,update)
+                cmd="latchctl__subcmd__apartments__subcmd__update"
+                ;;
+            latchctl__subcmd__apartments__subcmd__help,bind)
+                cmd="latchctl__subcmd__apartments__subcmd__help__subcmd__bind"
+                ;;
+            latchctl__subcmd__apartments__subcmd__help,create)
+                cmd="latchctl__subcmd__apartments__subcmd__help__subcmd__create"
+                ;;
+            latchctl__subcmd__apartments__subcmd__help,delete)
+                cmd="latchctl__subcmd__apartments__subcmd__help__subcmd__delete"
+                ;;
+            latchctl__subcmd__apartments__subcmd__help,get)
+                cmd="latchctl__subcmd__apartments__subcmd__help__subcmd__get"
+                ;;
+            latchctl__subcmd__apartments__subcmd__help,help)
+                cmd="latchctl__subcmd__apartments__subcmd__help__subcmd__help"
+                ;;
+            latchctl__subcmd__apartments__subcmd__help,list)
+                cmd="latchctl__subcmd__apartments__subcmd__help__subcmd__list"
+                ;;
+            latchctl__subcmd__apartments__subcmd__help,unbind)
+                cmd="latchctl__subcmd__apartments__subcmd__help__subcmd__unbind"
+                ;;
+            latchctl__subcmd__apartments__subcmd__help,update)
+                cmd="latchctl__subcmd__apartments__subcmd__help__subcmd__update"
                 ;;
             latchctl__subcmd__events,follow)
                 cmd="latchctl__subcmd__events__subcmd__follow"
@@ -70,6 +124,9 @@ _latchctl() {
             latchctl__subcmd__help,access)
                 cmd="latchctl__subcmd__help__subcmd__access"
                 ;;
+            latchctl__subcmd__help,apartments)
+                cmd="latchctl__subcmd__help__subcmd__apartments"
+                ;;
             latchctl__subcmd__help,completions)
                 cmd="latchctl__subcmd__help__subcmd__completions"
                 ;;
@@ -88,14 +145,41 @@ _latchctl() {
             latchctl__subcmd__help,manpage)
                 cmd="latchctl__subcmd__help__subcmd__manpage"
                 ;;
+            latchctl__subcmd__help,profiles)
+                cmd="latchctl__subcmd__help__subcmd__profiles"
+                ;;
             latchctl__subcmd__help__subcmd__access,present)
                 cmd="latchctl__subcmd__help__subcmd__access__subcmd__present"
+                ;;
+            latchctl__subcmd__help__subcmd__apartments,bind)
+                cmd="latchctl__subcmd__help__subcmd__apartments__subcmd__bind"
+                ;;
+            latchctl__subcmd__help__subcmd__apartments,create)
+                cmd="latchctl__subcmd__help__subcmd__apartments__subcmd__create"
+                ;;
+            latchctl__subcmd__help__subcmd__apartments,delete)
+                cmd="latchctl__subcmd__help__subcmd__apartments__subcmd__delete"
+                ;;
+            latchctl__subcmd__help__subcmd__apartments,get)
+                cmd="latchctl__subcmd__help__subcmd__apartments__subcmd__get"
+                ;;
+            latchctl__subcmd__help__subcmd__apartments,list)
+                cmd="latchctl__subcmd__help__subcmd__apartments__subcmd__list"
+                ;;
+            latchctl__subcmd__help__subcmd__apartments,unbind)
+                cmd="latchctl__subcmd__help__subcmd__apartments__subcmd__unbind"
+                ;;
+            latchctl__subcmd__help__subcmd__apartments,update)
+                cmd="latchctl__subcmd__help__subcmd__apartments__subcmd__update"
                 ;;
             latchctl__subcmd__help__subcmd__events,follow)
                 cmd="latchctl__subcmd__help__subcmd__events__subcmd__follow"
                 ;;
             latchctl__subcmd__help__subcmd__events,list)
                 cmd="latchctl__subcmd__help__subcmd__events__subcmd__list"
+                ;;
+            latchctl__subcmd__help__subcmd__identifiers,attach)
+                cmd="latchctl__subcmd__help__subcmd__identifiers__subcmd__attach"
                 ;;
             latchctl__subcmd__help__subcmd__identifiers,count)
                 cmd="latchctl__subcmd__help__subcmd__identifiers__subcmd__count"
@@ -109,6 +193,9 @@ _latchctl() {
             latchctl__subcmd__help__subcmd__identifiers,delete-many)
                 cmd="latchctl__subcmd__help__subcmd__identifiers__subcmd__delete__subcmd__many"
                 ;;
+            latchctl__subcmd__help__subcmd__identifiers,detach)
+                cmd="latchctl__subcmd__help__subcmd__identifiers__subcmd__detach"
+                ;;
             latchctl__subcmd__help__subcmd__identifiers,export)
                 cmd="latchctl__subcmd__help__subcmd__identifiers__subcmd__export"
                 ;;
@@ -120,6 +207,9 @@ _latchctl() {
                 ;;
             latchctl__subcmd__help__subcmd__identifiers,list)
                 cmd="latchctl__subcmd__help__subcmd__identifiers__subcmd__list"
+                ;;
+            latchctl__subcmd__help__subcmd__identifiers,qr)
+                cmd="latchctl__subcmd__help__subcmd__identifiers__subcmd__qr"
                 ;;
             latchctl__subcmd__help__subcmd__identifiers,reset-passes)
                 cmd="latchctl__subcmd__help__subcmd__identifiers__subcmd__reset__subcmd__passes"
@@ -133,6 +223,24 @@ _latchctl() {
             latchctl__subcmd__help__subcmd__locks,states)
                 cmd="latchctl__subcmd__help__subcmd__locks__subcmd__states"
                 ;;
+            latchctl__subcmd__help__subcmd__profiles,create)
+                cmd="latchctl__subcmd__help__subcmd__profiles__subcmd__create"
+                ;;
+            latchctl__subcmd__help__subcmd__profiles,delete)
+                cmd="latchctl__subcmd__help__subcmd__profiles__subcmd__delete"
+                ;;
+            latchctl__subcmd__help__subcmd__profiles,get)
+                cmd="latchctl__subcmd__help__subcmd__profiles__subcmd__get"
+                ;;
+            latchctl__subcmd__help__subcmd__profiles,list)
+                cmd="latchctl__subcmd__help__subcmd__profiles__subcmd__list"
+                ;;
+            latchctl__subcmd__help__subcmd__profiles,update)
+                cmd="latchctl__subcmd__help__subcmd__profiles__subcmd__update"
+                ;;
+            latchctl__subcmd__identifiers,attach)
+                cmd="latchctl__subcmd__identifiers__subcmd__attach"
+                ;;
             latchctl__subcmd__identifiers,count)
                 cmd="latchctl__subcmd__identifiers__subcmd__count"
                 ;;
@@ -144,6 +252,9 @@ _latchctl() {
                 ;;
             latchctl__subcmd__identifiers,delete-many)
                 cmd="latchctl__subcmd__identifiers__subcmd__delete__subcmd__many"
+                ;;
+            latchctl__subcmd__identifiers,detach)
+                cmd="latchctl__subcmd__identifiers__subcmd__detach"
                 ;;
             latchctl__subcmd__identifiers,export)
                 cmd="latchctl__subcmd__identifiers__subcmd__export"
@@ -160,11 +271,17 @@ _latchctl() {
             latchctl__subcmd__identifiers,list)
                 cmd="latchctl__subcmd__identifiers__subcmd__list"
                 ;;
+            latchctl__subcmd__identifiers,qr)
+                cmd="latchctl__subcmd__identifiers__subcmd__qr"
+                ;;
             latchctl__subcmd__identifiers,reset-passes)
                 cmd="latchctl__subcmd__identifiers__subcmd__reset__subcmd__passes"
                 ;;
             latchctl__subcmd__identifiers,update)
                 cmd="latchctl__subcmd__identifiers__subcmd__update"
+                ;;
+            latchctl__subcmd__identifiers__subcmd__help,attach)
+                cmd="latchctl__subcmd__identifiers__subcmd__help__subcmd__attach"
                 ;;
             latchctl__subcmd__identifiers__subcmd__help,count)
                 cmd="latchctl__subcmd__identifiers__subcmd__help__subcmd__count"
@@ -177,6 +294,9 @@ _latchctl() {
                 ;;
             latchctl__subcmd__identifiers__subcmd__help,delete-many)
                 cmd="latchctl__subcmd__identifiers__subcmd__help__subcmd__delete__subcmd__many"
+                ;;
+            latchctl__subcmd__identifiers__subcmd__help,detach)
+                cmd="latchctl__subcmd__identifiers__subcmd__help__subcmd__detach"
                 ;;
             latchctl__subcmd__identifiers__subcmd__help,export)
                 cmd="latchctl__subcmd__identifiers__subcmd__help__subcmd__export"
@@ -192,6 +312,9 @@ _latchctl() {
                 ;;
             latchctl__subcmd__identifiers__subcmd__help,list)
                 cmd="latchctl__subcmd__identifiers__subcmd__help__subcmd__list"
+                ;;
+            latchctl__subcmd__identifiers__subcmd__help,qr)
+                cmd="latchctl__subcmd__identifiers__subcmd__help__subcmd__qr"
                 ;;
             latchctl__subcmd__identifiers__subcmd__help,reset-passes)
                 cmd="latchctl__subcmd__identifiers__subcmd__help__subcmd__reset__subcmd__passes"
@@ -217,6 +340,42 @@ _latchctl() {
             latchctl__subcmd__locks__subcmd__help,states)
                 cmd="latchctl__subcmd__locks__subcmd__help__subcmd__states"
                 ;;
+            latchctl__subcmd__profiles,create)
+                cmd="latchctl__subcmd__profiles__subcmd__create"
+                ;;
+            latchctl__subcmd__profiles,delete)
+                cmd="latchctl__subcmd__profiles__subcmd__delete"
+                ;;
+            latchctl__subcmd__profiles,get)
+                cmd="latchctl__subcmd__profiles__subcmd__get"
+                ;;
+            latchctl__subcmd__profiles,help)
+                cmd="latchctl__subcmd__profiles__subcmd__help"
+                ;;
+            latchctl__subcmd__profiles,list)
+                cmd="latchctl__subcmd__profiles__subcmd__list"
+                ;;
+            latchctl__subcmd__profiles,update)
+                cmd="latchctl__subcmd__profiles__subcmd__update"
+                ;;
+            latchctl__subcmd__profiles__subcmd__help,create)
+                cmd="latchctl__subcmd__profiles__subcmd__help__subcmd__create"
+                ;;
+            latchctl__subcmd__profiles__subcmd__help,delete)
+                cmd="latchctl__subcmd__profiles__subcmd__help__subcmd__delete"
+                ;;
+            latchctl__subcmd__profiles__subcmd__help,get)
+                cmd="latchctl__subcmd__profiles__subcmd__help__subcmd__get"
+                ;;
+            latchctl__subcmd__profiles__subcmd__help,help)
+                cmd="latchctl__subcmd__profiles__subcmd__help__subcmd__help"
+                ;;
+            latchctl__subcmd__profiles__subcmd__help,list)
+                cmd="latchctl__subcmd__profiles__subcmd__help__subcmd__list"
+                ;;
+            latchctl__subcmd__profiles__subcmd__help,update)
+                cmd="latchctl__subcmd__profiles__subcmd__help__subcmd__update"
+                ;;
             *)
                 ;;
         esac
@@ -224,7 +383,7 @@ _latchctl() {
 
     case "${cmd}" in
         latchctl)
-            opts="-o -h -V --address --output --help --version identifiers locks access events completions manpage help"
+            opts="-o -h -V --address --output --help --version identifiers profiles apartments locks access events completions manpage help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -324,6 +483,446 @@ _latchctl() {
                 return 0
             fi
             case "${prev}" in
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__apartments)
+            opts="-o -h --address --output --help create get update delete list bind unbind help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__apartments__subcmd__bind)
+            opts="-o -h --address --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__apartments__subcmd__create)
+            opts="-o -h --name --building --unit --floor --room --residents --json --file --address --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --building)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --floor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --room)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --residents)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --json)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__apartments__subcmd__delete)
+            opts="-o -h --address --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__apartments__subcmd__get)
+            opts="-o -h --address --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__apartments__subcmd__help)
+            opts="create get update delete list bind unbind help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__apartments__subcmd__help__subcmd__bind)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__apartments__subcmd__help__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__apartments__subcmd__help__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__apartments__subcmd__help__subcmd__get)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__apartments__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__apartments__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__apartments__subcmd__help__subcmd__unbind)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__apartments__subcmd__help__subcmd__update)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__apartments__subcmd__list)
+            opts="-o -h --limit --page --sort --desc --filter --json --address --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --page)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sort)
+                    COMPREPLY=($(compgen -W "uid name" -- "${cur}"))
+                    return 0
+                    ;;
+                --filter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --json)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__apartments__subcmd__unbind)
+            opts="-o -h --address --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__apartments__subcmd__update)
+            opts="-o -h --name --building --unit --floor --room --residents --json --file --address --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --building)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --floor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --room)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --residents)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --json)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
                 --address)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -512,7 +1111,7 @@ _latchctl() {
             return 0
             ;;
         latchctl__subcmd__help)
-            opts="identifiers locks access events completions manpage help"
+            opts="identifiers profiles apartments locks access events completions manpage help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -540,6 +1139,118 @@ _latchctl() {
             return 0
             ;;
         latchctl__subcmd__help__subcmd__access__subcmd__present)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__help__subcmd__apartments)
+            opts="create get update delete list bind unbind"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__help__subcmd__apartments__subcmd__bind)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__help__subcmd__apartments__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__help__subcmd__apartments__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__help__subcmd__apartments__subcmd__get)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__help__subcmd__apartments__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__help__subcmd__apartments__subcmd__unbind)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__help__subcmd__apartments__subcmd__update)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -624,8 +1335,22 @@ _latchctl() {
             return 0
             ;;
         latchctl__subcmd__help__subcmd__identifiers)
-            opts="create get update delete delete-many import export list reset-passes count"
+            opts="create get update delete delete-many import export list reset-passes qr attach detach count"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__help__subcmd__identifiers__subcmd__attach)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -693,6 +1418,20 @@ _latchctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        latchctl__subcmd__help__subcmd__identifiers__subcmd__detach)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         latchctl__subcmd__help__subcmd__identifiers__subcmd__export)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -736,6 +1475,20 @@ _latchctl() {
             return 0
             ;;
         latchctl__subcmd__help__subcmd__identifiers__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__help__subcmd__identifiers__subcmd__qr)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -833,9 +1586,119 @@ _latchctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        latchctl__subcmd__help__subcmd__profiles)
+            opts="create get update delete list"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__help__subcmd__profiles__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__help__subcmd__profiles__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__help__subcmd__profiles__subcmd__get)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__help__subcmd__profiles__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__help__subcmd__profiles__subcmd__update)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         latchctl__subcmd__identifiers)
-            opts="-o -h --address --output --help create get update delete delete-many import export list reset-passes count help"
+            opts="-o -h --address --output --help create get update delete delete-many import export list reset-passes qr attach detach count help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__identifiers__subcmd__attach)
+            opts="-o -h --address --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1014,6 +1877,32 @@ _latchctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        latchctl__subcmd__identifiers__subcmd__detach)
+            opts="-o -h --address --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         latchctl__subcmd__identifiers__subcmd__export)
             opts="-o -h --format --address --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1071,8 +1960,22 @@ _latchctl() {
             return 0
             ;;
         latchctl__subcmd__identifiers__subcmd__help)
-            opts="create get update delete delete-many import export list reset-passes count help"
+            opts="create get update delete delete-many import export list reset-passes qr attach detach count help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__identifiers__subcmd__help__subcmd__attach)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1127,6 +2030,20 @@ _latchctl() {
             return 0
             ;;
         latchctl__subcmd__identifiers__subcmd__help__subcmd__delete__subcmd__many)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__identifiers__subcmd__help__subcmd__detach)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1197,6 +2114,20 @@ _latchctl() {
             return 0
             ;;
         latchctl__subcmd__identifiers__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__identifiers__subcmd__help__subcmd__qr)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1293,6 +2224,47 @@ _latchctl() {
                     ;;
                 --json)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__identifiers__subcmd__qr)
+            opts="-o -h --out --address --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --out)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
                     return 0
                     ;;
                 --address)
@@ -1558,6 +2530,366 @@ _latchctl() {
                 return 0
             fi
             case "${prev}" in
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__profiles)
+            opts="-o -h --address --output --help create get update delete list help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__profiles__subcmd__create)
+            opts="-o -h --name --from --to --all-day --repeat --weekdays --until --json --file --address --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repeat)
+                    COMPREPLY=($(compgen -W "day week twoWeeks month year" -- "${cur}"))
+                    return 0
+                    ;;
+                --weekdays)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --json)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__profiles__subcmd__delete)
+            opts="-o -h --address --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__profiles__subcmd__get)
+            opts="-o -h --address --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__profiles__subcmd__help)
+            opts="create get update delete list help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__profiles__subcmd__help__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__profiles__subcmd__help__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__profiles__subcmd__help__subcmd__get)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__profiles__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__profiles__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__profiles__subcmd__help__subcmd__update)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__profiles__subcmd__list)
+            opts="-o -h --limit --page --sort --desc --filter --json --address --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --page)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sort)
+                    COMPREPLY=($(compgen -W "uid name" -- "${cur}"))
+                    return 0
+                    ;;
+                --filter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --json)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        latchctl__subcmd__profiles__subcmd__update)
+            opts="-o -h --name --from --to --all-day --repeat --weekdays --until --json --file --address --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repeat)
+                    COMPREPLY=($(compgen -W "day week twoWeeks month year" -- "${cur}"))
+                    return 0
+                    ;;
+                --weekdays)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --json)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
                 --address)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -40,6 +40,103 @@ impl Fields {
     }
 }
 
+/// A time profile from the flags of `profiles create` and `update`.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ProfileFields {
+    pub name: String,
+    pub from: i64,
+    pub to: i64,
+    pub all_day: bool,
+    /// `day`, `week`, `twoWeeks`, `month` or `year`.
+    pub repeat: Option<String>,
+    /// A custom week repeat, every week on these days (`MON` ...).
+    pub weekdays: Option<Vec<String>>,
+    /// The end of the repeat; `None` repeats for ever.
+    pub until: Option<i64>,
+}
+
+impl ProfileFields {
+    /// The panel API body; `repeat_enable` is false without a repeat.
+    pub fn to_body(&self) -> Value {
+        let end = match self.until {
+            Some(date) => json!({"format": "date", "date": date}),
+            None => json!({"format": "never"}),
+        };
+        let format = match (&self.repeat, &self.weekdays) {
+            (_, Some(days)) => Some(json!({
+                "repeat_type": "custom",
+                "repeat_end": end,
+                "repeat_custom": {
+                    "repeat_point_type": "week",
+                    "repeat_looper": 1,
+                    "repeat_options": days,
+                },
+            })),
+            (Some(every), None) => Some(json!({"repeat_type": every, "repeat_end": end})),
+            (None, None) => None,
+        };
+        let repeat = match format {
+            Some(format) => json!({"repeat_enable": true, "repeat_format": format}),
+            None => json!({"repeat_enable": false}),
+        };
+        json!({
+            "name": self.name,
+            "time_options": {
+                "is_all_day": self.all_day,
+                "date_from": self.from,
+                "date_to": self.to,
+            },
+            "repeat_options": repeat,
+        })
+    }
+}
+
+/// The days of `--weekdays`: `MON,TUE,...` in any case, each once, in the
+/// order given.
+pub fn parse_weekdays(s: &str) -> Result<Vec<String>, String> {
+    const DAYS: [&str; 7] = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"];
+    let mut days: Vec<String> = Vec::new();
+    for part in s.split(',') {
+        let day = part.trim().to_ascii_uppercase();
+        if !DAYS.contains(&day.as_str()) {
+            return Err(format!(
+                "`{}` is not a weekday: give MON, TUE, WED, THU, FRI, SAT or SUN, separated by commas",
+                part.trim()
+            ));
+        }
+        if !days.contains(&day) {
+            days.push(day);
+        }
+    }
+    Ok(days)
+}
+
+/// An apartment from the flags of `apartments create` and `update`.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ApartmentFields {
+    pub name: String,
+    pub building: u32,
+    pub unit: u32,
+    pub floor: u32,
+    pub room: u32,
+    pub residents: u32,
+}
+
+impl ApartmentFields {
+    pub fn to_body(&self) -> Value {
+        json!({
+            "apartment_name": self.name,
+            "apartment_address": {
+                "building": self.building,
+                "unit": self.unit,
+                "floor": self.floor,
+                "room": self.room,
+            },
+            "residents": {"count": self.residents},
+        })
+    }
+}
+
 /// A time of the command line or a CSV file: unix seconds, `YYYY-MM-DD`
 /// (midnight at its start) or `YYYY-MM-DDTHH:MM[:SS]`, in UTC. A space may
 /// stand for the `T` and a `Z` may end it.
@@ -175,6 +272,58 @@ mod tests {
         for t in (0..5_000_000_000i64).step_by(86_399 * 97) {
             assert_eq!(parse_time(&format_time(t)), Ok(t));
         }
+    }
+
+    #[test]
+    fn profile_bodies_from_flags() {
+        let week = ProfileFields {
+            name: "Work week".into(),
+            from: 1_767_250_800,
+            to: 1_767_279_600,
+            weekdays: Some(parse_weekdays("mon,TUE, Wed,THU,FRI,mon").unwrap()),
+            ..ProfileFields::default()
+        };
+        assert_eq!(
+            week.to_body().to_string(),
+            r#"{"name":"Work week","time_options":{"is_all_day":false,"date_from":1767250800,"date_to":1767279600},"repeat_options":{"repeat_enable":true,"repeat_format":{"repeat_type":"custom","repeat_end":{"format":"never"},"repeat_custom":{"repeat_point_type":"week","repeat_looper":1,"repeat_options":["MON","TUE","WED","THU","FRI"]}}}}"#
+        );
+        let once = ProfileFields {
+            name: "Holidays".into(),
+            all_day: true,
+            ..ProfileFields::default()
+        };
+        let body = once.to_body();
+        assert_eq!(body["time_options"]["is_all_day"], true);
+        assert_eq!(body["repeat_options"], json!({"repeat_enable": false}));
+        let until = ProfileFields {
+            repeat: Some("twoWeeks".into()),
+            until: Some(1_798_675_200),
+            ..once
+        };
+        assert_eq!(
+            until.to_body()["repeat_options"],
+            json!({"repeat_enable": true, "repeat_format": {"repeat_type": "twoWeeks",
+                   "repeat_end": {"format": "date", "date": 1_798_675_200}}})
+        );
+        for bad in ["", "MON,", "MONDAY", "MON;TUE"] {
+            assert!(parse_weekdays(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn apartment_bodies_from_flags() {
+        let flat = ApartmentFields {
+            name: "Flat 12".into(),
+            building: 1,
+            unit: 0,
+            floor: 3,
+            room: 12,
+            residents: 2,
+        };
+        assert_eq!(
+            flat.to_body().to_string(),
+            r#"{"apartment_name":"Flat 12","apartment_address":{"building":1,"unit":0,"floor":3,"room":12},"residents":{"count":2}}"#
+        );
     }
 
     #[test]

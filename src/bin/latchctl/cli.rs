@@ -1,7 +1,7 @@
 //! The command line: one subcommand per method of every interface of
 //! `org.latchd.Panel1`. The help texts here are also the man page.
 
-use crate::body::parse_time;
+use crate::body::{parse_time, parse_weekdays};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub const EXAMPLES: &str =
@@ -10,6 +10,11 @@ pub const EXAMPLES: &str =
   latchctl identifiers export ids.csv
   latchctl identifiers import ids.csv
   latchctl --output json identifiers get 3
+  latchctl profiles create --name 'Work week' --from 2026-01-01T07:00 \\
+      --to 2026-01-01T17:00 --weekdays MON,TUE,WED,THU,FRI
+  latchctl identifiers attach 3 1
+  latchctl apartments create --name 'Flat 12' --building 1 --unit 0 --floor 3 --room 12
+  latchctl apartments bind 1 3
   latchctl locks open first
   latchctl access present qr 123e4567-e89b-12d3-a456-426614174000
   latchctl events follow";
@@ -57,20 +62,23 @@ YYYY-MM-DDTHH:MM[:SS], in UTC";
 #[command(
     name = "latchctl",
     version,
-    about = "Manage latchd, the door controller: identifiers, locks and access events",
+    about = "Manage latchd, the door controller: identifiers, time profiles, apartments, locks \
+and access events",
     long_about = "\
-Manage latchd, the door controller: identifiers, locks and access events.
+Manage latchd, the door controller: identifiers, time profiles, apartments,
+locks and access events.
 
 latchctl talks to latchd over D-Bus (the service org.latchd.Panel1). It
 creates, changes, lists, imports and exports the identifiers that open the
 door (cards, ukeys, input codes, face vectors, QR codes and licence plates),
-shows and opens the locks, presents a credential the way a reader does, and
-lists or follows the access events.
+keeps the time profiles that limit when an identifier opens and the
+apartments identifiers belong to, shows and opens the locks, presents a
+credential the way a reader does, and lists or follows the access events.
 
 latchd decides what you may do from your user and groups (the [auth] section
 of latchd.toml): root and its admin groups (latchd-admin by default) may do
-everything, viewer groups (latchd-view) may read identifiers, lock states and
-events, and feeder groups (latchd-feed) may present credentials. Anyone else
+everything, viewer groups (latchd-view) may read identifiers, time profiles,
+apartments, lock states and events, and feeder groups (latchd-feed) may present credentials. Anyone else
 is told to log in.
 
 latchctl uses the system bus unless --address names another one. Tables are
@@ -125,9 +133,15 @@ pub enum Output {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Create, change, list, import and export identifiers
+    /// Create, change, list, import and export identifiers; QR codes, time profiles
     #[command(subcommand)]
     Identifiers(IdentifiersCommand),
+    /// Create, change and list time profiles: when attached identifiers open
+    #[command(subcommand)]
+    Profiles(ProfilesCommand),
+    /// Create, change and list apartments, and bind identifiers to them
+    #[command(subcommand)]
+    Apartments(ApartmentsCommand),
     /// Show the lock states and open locks
     #[command(subcommand)]
     Locks(LocksCommand),
@@ -285,6 +299,47 @@ Nothing happens to an identifier with permanent passes.")]
         /// The identifier's uid
         uid: u32,
     },
+    /// Write the PNG of a qr identifier's QR code to a file
+    #[command(
+        long_about = "\
+Write the QR code of a qr identifier, as a PNG image latchd draws, to FILE,
+or to standard output with --out -. Only identifiers of type qr have one;
+any other is BadRequest (exit status 3).",
+        after_long_help = "\
+Examples:
+  latchctl identifiers qr 3 --out bob.png
+  latchctl identifiers qr 3 --out - | lp"
+    )]
+    Qr {
+        /// The identifier's uid
+        uid: u32,
+        /// The PNG file to write; - writes to standard output
+        #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+        out: String,
+    },
+    /// Attach a time profile: the identifier opens only inside its profiles
+    #[command(long_about = "\
+Attach a time profile to an identifier. An identifier with time profiles
+attached opens the door only inside one of them (and inside its own
+validity). Attaching a profile that is already attached changes nothing.")]
+    Attach {
+        /// The identifier's uid
+        uid: u32,
+        /// The time profile's uid
+        #[arg(value_name = "PROFILE_UID")]
+        profile_uid: u32,
+    },
+    /// Detach a time profile from an identifier
+    #[command(long_about = "\
+Detach a time profile from an identifier. Once the last one is detached the
+identifier opens at any time of its validity again.")]
+    Detach {
+        /// The identifier's uid
+        uid: u32,
+        /// The time profile's uid
+        #[arg(value_name = "PROFILE_UID")]
+        profile_uid: u32,
+    },
     /// Print how many identifiers there are
     Count,
 }
@@ -431,6 +486,422 @@ impl Field {
     }
 }
 
+#[derive(Subcommand, Debug)]
+pub enum ProfilesCommand {
+    /// Create a time profile; prints its uid
+    #[command(
+        long_about = format!("\
+Create a time profile and print its uid.
+
+A time profile is a recurring calendar event: its first occurrence is --from
+to --to (the whole days with --all-day), repeated as --repeat or --weekdays
+say, until --until or for ever. latchd reads it in the wall-clock time of the
+panel's time zone. The flags cover the common cases; any other profile (every
+other week, days of the month, ...) is given as a JSON body of the panel API
+with --json or --file.
+
+{PROFILE_FLAGS}"),
+        after_long_help = "\
+Examples:
+  latchctl profiles create --name 'Work week' --from 2026-01-01T07:00 \\
+      --to 2026-01-01T17:00 --weekdays MON,TUE,WED,THU,FRI
+  latchctl profiles create --name Holidays --from 2026-12-24 --to 2026-12-26 --all-day
+  latchctl profiles create --name Cleaning --from 2026-01-05T06:00 --to 2026-01-05T08:00 \\
+      --repeat twoWeeks --until 2026-12-31
+  latchctl profiles create --file work-week.json"
+    )]
+    Create {
+        #[command(flatten)]
+        body: ProfileBodyArgs,
+    },
+    /// Show one time profile
+    #[command(long_about = "\
+Show one time profile: its times, how it repeats and the identifiers it is
+attached to. With --output json, latchd's item as it is.")]
+    Get {
+        /// The time profile's uid
+        uid: u32,
+    },
+    /// Replace a time profile with a new body
+    #[command(
+        long_about = "\
+Replace a time profile with a new body: whatever the flags (or the JSON body)
+do not say is gone, so give the whole profile. The identifiers attached to it
+stay attached, and the uid stays.",
+        after_long_help = "\
+Example, adding Saturday to time profile 1:
+  latchctl profiles update 1 --name 'Work week' --from 2026-01-01T07:00 \\
+      --to 2026-01-01T17:00 --weekdays MON,TUE,WED,THU,FRI,SAT"
+    )]
+    Update {
+        /// The time profile's uid
+        uid: u32,
+        #[command(flatten)]
+        body: ProfileBodyArgs,
+    },
+    /// Delete a time profile, detaching it from every identifier
+    Delete {
+        /// The time profile's uid
+        uid: u32,
+    },
+    /// List time profiles, a page at a time
+    #[command(
+        long_about = "\
+List time profiles, a page at a time (10 by default, sorted by uid). The
+table shows the uid, name, repeat type and how many identifiers each is
+attached to, and which page of how many it is.",
+        after_long_help = "\
+Examples:
+  latchctl profiles list --sort name
+  latchctl profiles list --filter 'name=Work week'"
+    )]
+    List {
+        #[command(flatten)]
+        query: ProfileListArgs,
+    },
+}
+
+const PROFILE_FLAGS: &str = "\
+Without --repeat and --weekdays the profile does not repeat. --repeat week
+repeats on the weekday of --from, --repeat month on its day of the month;
+--weekdays MON,WED repeats every week on those days.
+
+The times are read in UTC, as for identifiers, and latchd sees them as the
+wall-clock times they are in the panel's time zone: on a panel in
+Europe/Berlin, --from 2026-01-01T07:00 is 08:00 every day it repeats.";
+
+/// The body of a time profile's Create and Update.
+#[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Time profile")]
+pub struct ProfileBodyArgs {
+    /// The profile's name
+    #[arg(long, value_name = "NAME", required_unless_present_any = ["json", "file"])]
+    pub name: Option<String>,
+
+    /// When the first occurrence starts
+    #[arg(
+        long,
+        value_name = "TIME",
+        value_parser = parse_time,
+        required_unless_present_any = ["json", "file"],
+        long_help = format!("When the first occurrence starts: {TIME_FORMS}. Later \
+occurrences start at the same time of day.")
+    )]
+    pub from: Option<i64>,
+
+    /// When the first occurrence ends
+    #[arg(
+        long,
+        value_name = "TIME",
+        value_parser = parse_time,
+        required_unless_present_any = ["json", "file"],
+        long_help = format!("When the first occurrence ends: {TIME_FORMS}. Not before \
+--from; an occurrence may span several days.")
+    )]
+    pub to: Option<i64>,
+
+    /// Whole days: from the start of --from's day to the end of --to's
+    #[arg(long)]
+    pub all_day: bool,
+
+    /// Repeat every day, week, two weeks, month or year
+    #[arg(
+        long,
+        value_name = "EVERY",
+        value_parser = ["day", "week", "twoWeeks", "month", "year"],
+        group = "repetition"
+    )]
+    pub repeat: Option<String>,
+
+    /// Repeat every week on these days (MON,TUE,WED,THU,FRI,SAT,SUN)
+    #[arg(
+        long,
+        value_name = "DAYS",
+        value_parser = parse_weekdays,
+        group = "repetition",
+        long_help = "Repeat every week on these days, separated by commas: MON, TUE, WED, \
+THU, FRI, SAT and SUN (in any case). A custom week repeat of the panel API, every week."
+    )]
+    // The full path keeps clap from taking a Vec as many occurrences: the
+    // days come in one value, separated by commas.
+    pub weekdays: Option<::std::vec::Vec<String>>,
+
+    /// The last day an occurrence may start [default: repeat for ever]
+    #[arg(
+        long,
+        value_name = "TIME",
+        value_parser = parse_time,
+        requires = "repetition",
+        long_help = format!("Repeat until TIME ({TIME_FORMS}): occurrences start on or \
+before its day. Needs --repeat or --weekdays; without it the profile repeats for ever.")
+    )]
+    pub until: Option<i64>,
+
+    /// The whole body as JSON (the panel API's), instead of the flags above
+    #[arg(
+        long,
+        value_name = "BODY",
+        conflicts_with_all = ["name", "from", "to", "all_day", "repeat", "weekdays", "until", "file"],
+        long_help = "The whole body as JSON, the panel API's, sent to latchd as it is, instead \
+of the flags above: {\"name\": \"Work week\", \"time_options\": {\"is_all_day\": false, \
+\"date_from\": 1767250800, \"date_to\": 1767279600}, \"repeat_options\": {\"repeat_enable\": \
+true, \"repeat_format\": {\"repeat_type\": \"custom\", \"repeat_end\": {\"format\": \"never\"}, \
+\"repeat_custom\": {\"repeat_point_type\": \"week\", \"repeat_looper\": 1, \"repeat_options\": \
+[\"MON\", \"TUE\", \"WED\", \"THU\", \"FRI\"]}}}}"
+    )]
+    pub json: Option<String>,
+
+    /// Read the JSON body from a file (- is standard input)
+    #[arg(
+        long,
+        value_name = "FILE",
+        value_hint = clap::ValueHint::FilePath,
+        conflicts_with_all = ["name", "from", "to", "all_day", "repeat", "weekdays", "until"]
+    )]
+    pub file: Option<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ProfileListArgs {
+    /// Time profiles a page, 1 to 1000 [default: 10]
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u32>,
+
+    /// Which page, from 1 [default: 1]
+    #[arg(long, value_name = "N")]
+    pub page: Option<u32>,
+
+    /// Sort by this field [default: uid]
+    #[arg(long, value_enum, value_name = "FIELD")]
+    pub sort: Option<ProfileField>,
+
+    /// Sort in descending order
+    #[arg(long)]
+    pub desc: bool,
+
+    /// Only time profiles whose FIELD (uid or name) is VALUE
+    #[arg(long, value_name = "FIELD=VALUE", value_parser = parse_profile_filter)]
+    pub filter: Option<(ProfileField, String)>,
+
+    /// The query as JSON, as latchd takes it, instead of the flags above
+    #[arg(
+        long,
+        value_name = "QUERY",
+        conflicts_with_all = ["limit", "page", "sort", "desc", "filter"],
+        long_help = "The query as JSON, as latchd takes it, instead of the flags above: \
+limit, page_number, sort_field (timeprofile_uid or name), sort_type (asc or desc), \
+filter_field, filter_type (equal), filter_format (string), filter_value"
+    )]
+    pub json: Option<String>,
+}
+
+/// The fields latchd sorts and filters time profiles by.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProfileField {
+    #[value(alias = "timeprofile_uid")]
+    Uid,
+    Name,
+}
+
+impl ProfileField {
+    pub fn api_name(self) -> &'static str {
+        match self {
+            ProfileField::Uid => "timeprofile_uid",
+            ProfileField::Name => "name",
+        }
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ApartmentsCommand {
+    /// Create an apartment; prints its uid
+    #[command(
+        long_about = "\
+Create an apartment and print its uid.
+
+An apartment has a name, a logical address (building 1 to 9999, unit 0 to
+99, floor 0 to 98, room 0 to 99) that no other apartment has, and a number
+of residents. It is built from the flags below, or taken as a JSON body of
+the panel API with --json or --file.",
+        after_long_help = "\
+Examples:
+  latchctl apartments create --name 'Flat 12' --building 1 --unit 0 --floor 3 \\
+      --room 12 --residents 2
+  latchctl apartments create --file flat12.json"
+    )]
+    Create {
+        #[command(flatten)]
+        body: ApartmentBodyArgs,
+    },
+    /// Show one apartment
+    #[command(long_about = "\
+Show one apartment: its name, logical address, residents and the identifiers
+bound to it. With --output json, latchd's item as it is.")]
+    Get {
+        /// The apartment's uid
+        uid: u32,
+    },
+    /// Replace an apartment with a new body
+    #[command(
+        long_about = "\
+Replace an apartment with a new body: whatever the flags (or the JSON body)
+do not say is gone, so give the whole apartment. The identifiers bound to it
+stay bound, and the uid stays.",
+        after_long_help = "\
+Example, three residents in apartment 1:
+  latchctl apartments update 1 --name 'Flat 12' --building 1 --unit 0 --floor 3 \\
+      --room 12 --residents 3"
+    )]
+    Update {
+        /// The apartment's uid
+        uid: u32,
+        #[command(flatten)]
+        body: ApartmentBodyArgs,
+    },
+    /// Delete an apartment, unbinding its identifiers
+    Delete {
+        /// The apartment's uid
+        uid: u32,
+    },
+    /// List apartments, a page at a time
+    #[command(
+        long_about = "\
+List apartments, a page at a time (10 by default, sorted by uid). The table
+shows the uid, name, logical address, residents and how many identifiers
+are bound to each, and which page of how many it is.",
+        after_long_help = "\
+Examples:
+  latchctl apartments list --sort name --desc
+  latchctl apartments list --filter 'name=Flat 12'"
+    )]
+    List {
+        #[command(flatten)]
+        query: ApartmentListArgs,
+    },
+    /// Bind an identifier to an apartment (moving it from another)
+    #[command(long_about = "\
+Bind an identifier to an apartment. An identifier belongs to at most one
+apartment: one bound elsewhere moves.")]
+    Bind {
+        /// The apartment's uid
+        #[arg(value_name = "APARTMENT_UID")]
+        apartment_uid: u32,
+        /// The identifier's uid
+        #[arg(value_name = "IDENTIFIER_UID")]
+        identifier_uid: u32,
+    },
+    /// Unbind an identifier from its apartment
+    #[command(long_about = "\
+Unbind an identifier from the apartment it is bound to; nothing happens to
+an identifier that is not bound.")]
+    Unbind {
+        /// The identifier's uid
+        #[arg(value_name = "IDENTIFIER_UID")]
+        identifier_uid: u32,
+    },
+}
+
+/// The body of an apartment's Create and Update.
+#[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Apartment")]
+pub struct ApartmentBodyArgs {
+    /// The apartment's name
+    #[arg(long, value_name = "NAME", required_unless_present_any = ["json", "file"])]
+    pub name: Option<String>,
+
+    /// The building, 1 to 9999
+    #[arg(long, value_name = "N", required_unless_present_any = ["json", "file"])]
+    pub building: Option<u32>,
+
+    /// The unit (entrance) of the building, 0 to 99
+    #[arg(long, value_name = "N", required_unless_present_any = ["json", "file"])]
+    pub unit: Option<u32>,
+
+    /// The floor, 0 to 98
+    #[arg(long, value_name = "N", required_unless_present_any = ["json", "file"])]
+    pub floor: Option<u32>,
+
+    /// The room, 0 to 99
+    #[arg(long, value_name = "N", required_unless_present_any = ["json", "file"])]
+    pub room: Option<u32>,
+
+    /// How many people live there [default: 0]
+    #[arg(long, value_name = "N")]
+    pub residents: Option<u32>,
+
+    /// The whole body as JSON (the panel API's), instead of the flags above
+    #[arg(
+        long,
+        value_name = "BODY",
+        conflicts_with_all = ["name", "building", "unit", "floor", "room", "residents", "file"],
+        long_help = "The whole body as JSON, the panel API's, sent to latchd as it is, instead \
+of the flags above: {\"apartment_name\": \"Flat 12\", \"apartment_address\": {\"building\": 1, \
+\"unit\": 0, \"floor\": 3, \"room\": 12}, \"residents\": {\"count\": 2}}"
+    )]
+    pub json: Option<String>,
+
+    /// Read the JSON body from a file (- is standard input)
+    #[arg(
+        long,
+        value_name = "FILE",
+        value_hint = clap::ValueHint::FilePath,
+        conflicts_with_all = ["name", "building", "unit", "floor", "room", "residents"]
+    )]
+    pub file: Option<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ApartmentListArgs {
+    /// Apartments a page, 1 to 1000 [default: 10]
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u32>,
+
+    /// Which page, from 1 [default: 1]
+    #[arg(long, value_name = "N")]
+    pub page: Option<u32>,
+
+    /// Sort by this field [default: uid]
+    #[arg(long, value_enum, value_name = "FIELD")]
+    pub sort: Option<ApartmentField>,
+
+    /// Sort in descending order
+    #[arg(long)]
+    pub desc: bool,
+
+    /// Only apartments whose FIELD (uid or name) is VALUE
+    #[arg(long, value_name = "FIELD=VALUE", value_parser = parse_apartment_filter)]
+    pub filter: Option<(ApartmentField, String)>,
+
+    /// The query as JSON, as latchd takes it, instead of the flags above
+    #[arg(
+        long,
+        value_name = "QUERY",
+        conflicts_with_all = ["limit", "page", "sort", "desc", "filter"],
+        long_help = "The query as JSON, as latchd takes it, instead of the flags above: \
+limit, page_number, sort_field (apartment_uid or apartment_name), sort_type (asc or desc), \
+filter_field, filter_type (equal), filter_format (string), filter_value"
+    )]
+    pub json: Option<String>,
+}
+
+/// The fields latchd sorts and filters apartments by.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApartmentField {
+    #[value(alias = "apartment_uid")]
+    Uid,
+    #[value(alias = "apartment_name")]
+    Name,
+}
+
+impl ApartmentField {
+    pub fn api_name(self) -> &'static str {
+        match self {
+            ApartmentField::Uid => "apartment_uid",
+            ApartmentField::Name => "apartment_name",
+        }
+    }
+}
+
 fn parse_address(s: &str) -> Result<String, String> {
     s.parse::<zbus::Address>()
         .map(|_| s.to_string())
@@ -440,11 +911,24 @@ fn parse_address(s: &str) -> Result<String, String> {
 }
 
 fn parse_filter(s: &str) -> Result<(Field, String), String> {
+    filter_of(s, "type=card", "uid, type, number or lock")
+}
+
+fn parse_profile_filter(s: &str) -> Result<(ProfileField, String), String> {
+    filter_of(s, "name=Work", "uid or name")
+}
+
+fn parse_apartment_filter(s: &str) -> Result<(ApartmentField, String), String> {
+    filter_of(s, "name=Flat", "uid or name")
+}
+
+/// `FIELD=VALUE`, FIELD one of `F`'s names or aliases.
+fn filter_of<F: ValueEnum>(s: &str, example: &str, fields: &str) -> Result<(F, String), String> {
     let (field, value) = s
         .split_once('=')
-        .ok_or_else(|| "expected FIELD=VALUE, such as type=card".to_string())?;
-    let field = Field::from_str(field.trim(), true)
-        .map_err(|_| format!("unknown field `{field}`: uid, type, number or lock"))?;
+        .ok_or_else(|| format!("expected FIELD=VALUE, such as {example}"))?;
+    let field = F::from_str(field.trim(), true)
+        .map_err(|_| format!("unknown field `{field}`: {fields}"))?;
     Ok((field, value.to_string()))
 }
 
@@ -528,4 +1012,37 @@ Example:
   latchctl --output json events follow | jq --unbuffered 'select(.granted | not)'"
     )]
     Follow,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn until_needs_a_repeat_and_repeat_excludes_weekdays() {
+        let parse = |args: &[&str]| {
+            let base = [
+                "latchctl", "profiles", "create", "--name", "x", "--from", "1",
+            ];
+            Cli::try_parse_from(base.iter().chain(["--to", "2"].iter()).chain(args))
+        };
+        assert!(parse(&[]).is_ok());
+        assert!(parse(&["--until", "2026-12-31"]).is_err());
+        assert!(parse(&["--repeat", "week", "--until", "2026-12-31"]).is_ok());
+        assert!(parse(&["--weekdays", "mon,fri", "--until", "2026-12-31"]).is_ok());
+        assert!(parse(&["--repeat", "week", "--weekdays", "MON"]).is_err());
+        assert!(parse(&["--repeat", "fortnight"]).is_err());
+        let Command::Profiles(ProfilesCommand::Create { body }) =
+            parse(&["--weekdays", "mon,fri"]).unwrap().command
+        else {
+            panic!("profiles create");
+        };
+        assert_eq!(body.weekdays, Some(vec!["MON".into(), "FRI".into()]));
+    }
 }

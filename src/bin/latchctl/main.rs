@@ -1,5 +1,6 @@
 //! latchctl: the operator's command line for latchd, over latchd's own
-//! D-Bus clients (`latchd::dbus::{IdentifiersProxy, LocksProxy, AccessProxy}`).
+//! D-Bus clients (`latchd::dbus::{IdentifiersProxy, TimeProfilesProxy,
+//! ApartmentsProxy, LocksProxy, AccessProxy}`).
 
 mod body;
 mod cli;
@@ -8,14 +9,17 @@ mod failure;
 mod manpage;
 mod output;
 
-use body::Fields;
+use body::{ApartmentFields, Fields, ProfileFields};
 use clap::{CommandFactory, Parser};
 use cli::{
-    AccessCommand, BodyArgs, Cli, Command, EventsCommand, FileFormat, IdentifiersCommand, ListArgs,
-    LocksCommand, Output,
+    AccessCommand, ApartmentBodyArgs, ApartmentListArgs, ApartmentsCommand, BodyArgs, Cli, Command,
+    EventsCommand, FileFormat, IdentifiersCommand, ListArgs, LocksCommand, Output, ProfileBodyArgs,
+    ProfileListArgs, ProfilesCommand,
 };
 use failure::Failure;
-use latchd::dbus::{AccessProxy, IdentifiersProxy, LocksProxy, BUS_NAME};
+use latchd::dbus::{
+    AccessProxy, ApartmentsProxy, IdentifiersProxy, LocksProxy, TimeProfilesProxy, BUS_NAME,
+};
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::process::ExitCode;
@@ -55,11 +59,13 @@ fn main() -> ExitCode {
 
 /// Writes to standard output; a closed pipe ends latchctl quietly.
 fn write_out(text: &str) -> Result<(), Failure> {
+    write_bytes(text.as_bytes())
+}
+
+/// Writes bytes (a PNG) to standard output, as [`write_out`].
+fn write_bytes(bytes: &[u8]) -> Result<(), Failure> {
     let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|_| stdout.flush())
-    {
+    match stdout.write_all(bytes).and_then(|_| stdout.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(Failure::Closed),
         Err(e) => Err(Failure::local(format!(
@@ -101,6 +107,20 @@ impl Clients {
             .await?)
     }
 
+    async fn profiles(&self) -> Result<TimeProfilesProxy<'static>, Failure> {
+        Ok(TimeProfilesProxy::builder(&self.conn)
+            .cache_properties(zbus::proxy::CacheProperties::No)
+            .build()
+            .await?)
+    }
+
+    async fn apartments(&self) -> Result<ApartmentsProxy<'static>, Failure> {
+        Ok(ApartmentsProxy::builder(&self.conn)
+            .cache_properties(zbus::proxy::CacheProperties::No)
+            .build()
+            .await?)
+    }
+
     async fn locks(&self) -> Result<LocksProxy<'static>, Failure> {
         Ok(LocksProxy::builder(&self.conn)
             .cache_properties(zbus::proxy::CacheProperties::No)
@@ -123,6 +143,8 @@ async fn run(cli: &Cli) -> Result<(), Failure> {
     let out = cli.output;
     match &cli.command {
         Command::Identifiers(cmd) => identifiers(&clients, out, cmd).await,
+        Command::Profiles(cmd) => profiles(&clients, out, cmd).await,
+        Command::Apartments(cmd) => apartments(&clients, out, cmd).await,
         Command::Locks(cmd) => locks(&clients, out, cmd).await,
         Command::Access(AccessCommand::Present { kind, number }) => {
             let (granted, reason) = clients.access().await?.present(kind, number).await?;
@@ -190,19 +212,9 @@ async fn identifiers(
 ) -> Result<(), Failure> {
     let ids = clients.identifiers().await?;
     match cmd {
-        IdentifiersCommand::Create { body } => {
-            let uid = ids.create(&body_text(body)?).await?;
-            match out {
-                Output::Json => print_json(&json!({ "uid": uid })),
-                Output::Table => write_out(&format!("{uid}\n")),
-            }
-        }
+        IdentifiersCommand::Create { body } => print_uid(out, ids.create(&body_text(body)?).await?),
         IdentifiersCommand::Get { uid } => {
-            let item = ids.get(*uid).await?;
-            match out {
-                Output::Json => write_out(&format!("{item}\n")),
-                Output::Table => write_out(&output::identifier(&parse_reply(&item)?)),
-            }
+            print_item(out, &ids.get(*uid).await?, output::identifier)
         }
         IdentifiersCommand::Update { uid, body } => {
             ids.update(*uid, &body_text(body)?).await?;
@@ -227,6 +239,34 @@ async fn identifiers(
             ids.reset_passes(*uid).await?;
             done(out, &format!("passes of identifier {uid} reset"))
         }
+        IdentifiersCommand::Qr { uid, out: file } => {
+            let png = ids.get_qr(*uid).await?;
+            if file == "-" {
+                return write_bytes(&png);
+            }
+            std::fs::write(file, &png)
+                .map_err(|e| Failure::local(format!("{file}: {}", io_message(&e))))?;
+            match out {
+                Output::Json => print_json(&json!({ "file": file, "bytes": png.len() })),
+                Output::Table => {
+                    write_out(&format!("QR code of identifier {uid} written to {file}\n"))
+                }
+            }
+        }
+        IdentifiersCommand::Attach { uid, profile_uid } => {
+            ids.attach_time_profile(*uid, *profile_uid).await?;
+            done(
+                out,
+                &format!("time profile {profile_uid} attached to identifier {uid}"),
+            )
+        }
+        IdentifiersCommand::Detach { uid, profile_uid } => {
+            ids.detach_time_profile(*uid, *profile_uid).await?;
+            done(
+                out,
+                &format!("time profile {profile_uid} detached from identifier {uid}"),
+            )
+        }
         IdentifiersCommand::Count => {
             let count = ids.count().await?;
             match out {
@@ -236,24 +276,139 @@ async fn identifiers(
         }
         IdentifiersCommand::List { query } => {
             let text = ids.list(&list_query(query)).await?;
-            match out {
-                Output::Json => write_out(&format!("{text}\n")),
-                Output::Table => {
-                    let page = parse_reply(&text)?;
-                    let rows: Vec<Vec<String>> =
-                        items(&page).iter().map(output::identifier_row).collect();
-                    let mut shown = String::new();
-                    if !rows.is_empty() {
-                        shown += &output::table(&output::IDENTIFIER_COLUMNS, &rows);
-                    }
-                    shown += &output::page_footer(&page, "identifiers");
-                    write_out(&shown)
-                }
-            }
+            print_page(
+                out,
+                &text,
+                &output::IDENTIFIER_COLUMNS,
+                output::identifier_row,
+                "identifiers",
+            )
         }
         IdentifiersCommand::Import { file, format } => import(&ids, out, file, *format).await,
         IdentifiersCommand::Export { file, format } => {
             export(&ids, out, file.as_deref(), *format).await
+        }
+    }
+}
+
+/// A listed page: latchd's JSON as it is, or a table and which page it is.
+fn print_page(
+    out: Output,
+    text: &str,
+    columns: &[&str],
+    row: fn(&Value) -> Vec<String>,
+    what: &str,
+) -> Result<(), Failure> {
+    match out {
+        Output::Json => write_out(&format!("{text}\n")),
+        Output::Table => {
+            let page = parse_reply(text)?;
+            let rows: Vec<Vec<String>> = items(&page).iter().map(row).collect();
+            let mut shown = String::new();
+            if !rows.is_empty() {
+                shown += &output::table(columns, &rows);
+            }
+            shown += &output::page_footer(&page, what);
+            write_out(&shown)
+        }
+    }
+}
+
+/// What Create prints: the new uid alone, for people and for `uid=$(...)`.
+fn print_uid(out: Output, uid: u32) -> Result<(), Failure> {
+    match out {
+        Output::Json => print_json(&json!({ "uid": uid })),
+        Output::Table => write_out(&format!("{uid}\n")),
+    }
+}
+
+/// What Get prints: latchd's item as it is, or a field a line.
+fn print_item(out: Output, item: &str, view: fn(&Value) -> String) -> Result<(), Failure> {
+    match out {
+        Output::Json => write_out(&format!("{item}\n")),
+        Output::Table => write_out(&view(&parse_reply(item)?)),
+    }
+}
+
+async fn profiles(clients: &Clients, out: Output, cmd: &ProfilesCommand) -> Result<(), Failure> {
+    let profiles = clients.profiles().await?;
+    match cmd {
+        ProfilesCommand::Create { body } => {
+            print_uid(out, profiles.create(&profile_body(body)?).await?)
+        }
+        ProfilesCommand::Get { uid } => {
+            print_item(out, &profiles.get(*uid).await?, output::profile)
+        }
+        ProfilesCommand::Update { uid, body } => {
+            profiles.update(*uid, &profile_body(body)?).await?;
+            done(out, &format!("time profile {uid} updated"))
+        }
+        ProfilesCommand::Delete { uid } => {
+            profiles.delete(*uid).await?;
+            done(out, &format!("time profile {uid} deleted"))
+        }
+        ProfilesCommand::List { query } => {
+            let text = profiles.list(&profile_query(query)).await?;
+            print_page(
+                out,
+                &text,
+                &output::PROFILE_COLUMNS,
+                output::profile_row,
+                "time profiles",
+            )
+        }
+    }
+}
+
+async fn apartments(
+    clients: &Clients,
+    out: Output,
+    cmd: &ApartmentsCommand,
+) -> Result<(), Failure> {
+    let apartments = clients.apartments().await?;
+    match cmd {
+        ApartmentsCommand::Create { body } => {
+            print_uid(out, apartments.create(&apartment_body(body)?).await?)
+        }
+        ApartmentsCommand::Get { uid } => {
+            print_item(out, &apartments.get(*uid).await?, output::apartment)
+        }
+        ApartmentsCommand::Update { uid, body } => {
+            apartments.update(*uid, &apartment_body(body)?).await?;
+            done(out, &format!("apartment {uid} updated"))
+        }
+        ApartmentsCommand::Delete { uid } => {
+            apartments.delete(*uid).await?;
+            done(out, &format!("apartment {uid} deleted"))
+        }
+        ApartmentsCommand::List { query } => {
+            let text = apartments.list(&apartment_query(query)).await?;
+            print_page(
+                out,
+                &text,
+                &output::APARTMENT_COLUMNS,
+                output::apartment_row,
+                "apartments",
+            )
+        }
+        ApartmentsCommand::Bind {
+            apartment_uid,
+            identifier_uid,
+        } => {
+            apartments
+                .bind_identifier(*apartment_uid, *identifier_uid)
+                .await?;
+            done(
+                out,
+                &format!("identifier {identifier_uid} bound to apartment {apartment_uid}"),
+            )
+        }
+        ApartmentsCommand::Unbind { identifier_uid } => {
+            apartments.unbind_identifier(*identifier_uid).await?;
+            done(
+                out,
+                &format!("identifier {identifier_uid} unbound from its apartment"),
+            )
         }
     }
 }
@@ -269,12 +424,7 @@ fn done(out: Output, message: &str) -> Result<(), Failure> {
 /// The body of Create and Update: built from the flags, given with --json,
 /// or read from --file.
 fn body_text(args: &BodyArgs) -> Result<String, Failure> {
-    if let Some(json) = &args.json {
-        return Ok(json.clone());
-    }
-    if let Some(file) = &args.file {
-        let text = read_file(file)?;
-        check_json(file, &text)?;
+    if let Some(text) = given_body(args.json.as_deref(), args.file.as_deref())? {
         return Ok(text);
     }
     let fields = Fields {
@@ -290,30 +440,138 @@ fn body_text(args: &BodyArgs) -> Result<String, Failure> {
     Ok(fields.to_body().to_string())
 }
 
+/// A body given with --json, or read from --file; `None` when the flags
+/// make it.
+fn given_body(json: Option<&str>, file: Option<&str>) -> Result<Option<String>, Failure> {
+    if let Some(json) = json {
+        return Ok(Some(json.to_string()));
+    }
+    if let Some(file) = file {
+        let text = read_file(file)?;
+        check_json(file, &text)?;
+        return Ok(Some(text));
+    }
+    Ok(None)
+}
+
+/// The body of a time profile's Create and Update.
+fn profile_body(args: &ProfileBodyArgs) -> Result<String, Failure> {
+    if let Some(text) = given_body(args.json.as_deref(), args.file.as_deref())? {
+        return Ok(text);
+    }
+    let fields = ProfileFields {
+        // clap requires these three when neither --json nor --file is given.
+        name: args.name.clone().unwrap_or_default(),
+        from: args.from.unwrap_or_default(),
+        to: args.to.unwrap_or_default(),
+        all_day: args.all_day,
+        repeat: args.repeat.clone(),
+        weekdays: args.weekdays.clone(),
+        until: args.until,
+    };
+    Ok(fields.to_body().to_string())
+}
+
+/// The body of an apartment's Create and Update.
+fn apartment_body(args: &ApartmentBodyArgs) -> Result<String, Failure> {
+    if let Some(text) = given_body(args.json.as_deref(), args.file.as_deref())? {
+        return Ok(text);
+    }
+    let fields = ApartmentFields {
+        // clap requires all but the residents when neither --json nor --file is given.
+        name: args.name.clone().unwrap_or_default(),
+        building: args.building.unwrap_or_default(),
+        unit: args.unit.unwrap_or_default(),
+        floor: args.floor.unwrap_or_default(),
+        room: args.room.unwrap_or_default(),
+        residents: args.residents.unwrap_or_default(),
+    };
+    Ok(fields.to_body().to_string())
+}
+
+/// A List query from the flags; the fields by their names at latchd.
+struct Query<'a> {
+    limit: Option<u32>,
+    page: Option<u32>,
+    sort: Option<&'static str>,
+    desc: bool,
+    filter: Option<(&'static str, &'a str)>,
+}
+
+impl Query<'_> {
+    fn to_json(&self) -> String {
+        let mut query = serde_json::Map::new();
+        if let Some(limit) = self.limit {
+            query.insert("limit".into(), json!(limit));
+        }
+        if let Some(page) = self.page {
+            query.insert("page_number".into(), json!(page));
+        }
+        if let Some(field) = self.sort {
+            query.insert("sort_field".into(), json!(field));
+        }
+        if self.desc {
+            query.insert("sort_type".into(), json!("desc"));
+        }
+        if let Some((field, value)) = self.filter {
+            query.insert("filter_field".into(), json!(field));
+            query.insert("filter_type".into(), json!("equal"));
+            query.insert("filter_format".into(), json!("string"));
+            query.insert("filter_value".into(), json!(value));
+        }
+        Value::Object(query).to_string()
+    }
+}
+
 fn list_query(args: &ListArgs) -> String {
     if let Some(json) = &args.json {
         return json.clone();
     }
-    let mut query = serde_json::Map::new();
-    if let Some(limit) = args.limit {
-        query.insert("limit".into(), json!(limit));
+    Query {
+        limit: args.limit,
+        page: args.page,
+        sort: args.sort.map(|f| f.api_name()),
+        desc: args.desc,
+        filter: args
+            .filter
+            .as_ref()
+            .map(|(f, v)| (f.api_name(), v.as_str())),
     }
-    if let Some(page) = args.page {
-        query.insert("page_number".into(), json!(page));
+    .to_json()
+}
+
+fn profile_query(args: &ProfileListArgs) -> String {
+    if let Some(json) = &args.json {
+        return json.clone();
     }
-    if let Some(field) = args.sort {
-        query.insert("sort_field".into(), json!(field.api_name()));
+    Query {
+        limit: args.limit,
+        page: args.page,
+        sort: args.sort.map(|f| f.api_name()),
+        desc: args.desc,
+        filter: args
+            .filter
+            .as_ref()
+            .map(|(f, v)| (f.api_name(), v.as_str())),
     }
-    if args.desc {
-        query.insert("sort_type".into(), json!("desc"));
+    .to_json()
+}
+
+fn apartment_query(args: &ApartmentListArgs) -> String {
+    if let Some(json) = &args.json {
+        return json.clone();
     }
-    if let Some((field, value)) = &args.filter {
-        query.insert("filter_field".into(), json!(field.api_name()));
-        query.insert("filter_type".into(), json!("equal"));
-        query.insert("filter_format".into(), json!("string"));
-        query.insert("filter_value".into(), json!(value));
+    Query {
+        limit: args.limit,
+        page: args.page,
+        sort: args.sort.map(|f| f.api_name()),
+        desc: args.desc,
+        filter: args
+            .filter
+            .as_ref()
+            .map(|(f, v)| (f.api_name(), v.as_str())),
     }
-    Value::Object(query).to_string()
+    .to_json()
 }
 
 /// The name a file is shown by in messages.

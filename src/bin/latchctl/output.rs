@@ -97,10 +97,7 @@ pub fn identifier(item: &Value) -> String {
         Some(uid) if uid >= 0 => uid.to_string(),
         _ => "none".into(),
     };
-    let profiles = match item["time_profiles"]["uid_items"].as_array() {
-        Some(uids) if !uids.is_empty() => uids.iter().map(text).collect::<Vec<_>>().join(", "),
-        _ => "none".into(),
-    };
+    let profiles = uid_list(&item["time_profiles"]);
     let rows = [
         ("uid", text(&item["identifier_uid"])),
         ("type", text(&item["identifier_type"])),
@@ -113,6 +110,153 @@ pub fn identifier(item: &Value) -> String {
         ("apartment", apartment),
         ("time profiles", profiles),
     ];
+    fields(&rows)
+}
+
+/// The uids of `{"count": N, "uid_items": [...]}`, or `none`.
+fn uid_list(v: &Value) -> String {
+    match v["uid_items"].as_array() {
+        Some(uids) if !uids.is_empty() => uids.iter().map(text).collect::<Vec<_>>().join(", "),
+        _ => "none".into(),
+    }
+}
+
+/// The number of `{"count": N, ...}`, 0 when absent.
+fn count(v: &Value) -> String {
+    match &v["count"] {
+        Value::Null => "0".into(),
+        n => text(n),
+    }
+}
+
+pub const PROFILE_COLUMNS: [&str; 4] = ["UID", "NAME", "REPEAT", "IDENTIFIERS"];
+
+/// The repeat type: `none` when it does not repeat, `-` when latchd did
+/// not say.
+fn repeat_type(item: &Value) -> String {
+    let repeat = &item["repeat_options"];
+    match repeat["repeat_enable"] {
+        Value::Bool(false) => "none".into(),
+        Value::Bool(true) => text(&repeat["repeat_format"]["repeat_type"]),
+        _ => "-".into(),
+    }
+}
+
+/// How a profile repeats, in words: `every week`, `custom: every 2 weeks
+/// on MON, FRI`.
+fn repeat_words(item: &Value) -> String {
+    let kind = repeat_type(item);
+    let format = &item["repeat_options"]["repeat_format"];
+    match kind.as_str() {
+        "none" | "-" => kind,
+        "twoWeeks" => "every two weeks".into(),
+        "custom" => {
+            let custom = &format["repeat_custom"];
+            let point = text(&custom["repeat_point_type"]);
+            let every = match custom["repeat_looper"].as_u64() {
+                Some(1) | None => format!("every {point}"),
+                Some(n) => format!("every {n} {point}s"),
+            };
+            match &custom["repeat_options"] {
+                Value::Array(list) if !list.is_empty() => format!(
+                    "custom: {every} on {}",
+                    list.iter().map(text).collect::<Vec<_>>().join(", ")
+                ),
+                Value::Null | Value::Array(_) => format!("custom: {every}"),
+                other => format!("custom: {every}, {other}"),
+            }
+        }
+        other => format!("every {other}"),
+    }
+}
+
+/// When the repeat ends: `never`, or its date in UTC.
+fn repeat_until(item: &Value) -> String {
+    let end = &item["repeat_options"]["repeat_format"]["repeat_end"];
+    match end["date"].as_i64() {
+        Some(date) if end["format"] == "date" => format_time(date),
+        _ => "never".into(),
+    }
+}
+
+pub fn profile_row(item: &Value) -> Vec<String> {
+    vec![
+        text(&item["timeprofile_uid"]),
+        text(&item["name"]),
+        repeat_type(item),
+        count(&item["identifiers"]),
+    ]
+}
+
+/// One time profile, a field a line.
+pub fn profile(item: &Value) -> String {
+    let time = &item["time_options"];
+    let at = |v: &Value| v.as_i64().map_or_else(|| text(v), format_time);
+    let mut rows = vec![
+        ("uid", text(&item["timeprofile_uid"])),
+        ("name", text(&item["name"])),
+        ("from", at(&time["date_from"])),
+        ("to", at(&time["date_to"])),
+        (
+            "all day",
+            if time["is_all_day"] == Value::Bool(true) {
+                "yes"
+            } else {
+                "no"
+            }
+            .into(),
+        ),
+        ("repeat", repeat_words(item)),
+    ];
+    if item["repeat_options"]["repeat_enable"] == Value::Bool(true) {
+        rows.push(("until", repeat_until(item)));
+    }
+    rows.push(("identifiers", uid_list(&item["identifiers"])));
+    fields(&rows)
+}
+
+pub const APARTMENT_COLUMNS: [&str; 8] = [
+    "UID",
+    "NAME",
+    "BUILDING",
+    "UNIT",
+    "FLOOR",
+    "ROOM",
+    "RESIDENTS",
+    "IDENTIFIERS",
+];
+
+pub fn apartment_row(item: &Value) -> Vec<String> {
+    let address = &item["apartment_address"];
+    vec![
+        text(&item["apartment_uid"]),
+        text(&item["apartment_name"]),
+        text(&address["building"]),
+        text(&address["unit"]),
+        text(&address["floor"]),
+        text(&address["room"]),
+        count(&item["residents"]),
+        count(&item["identifiers"]),
+    ]
+}
+
+/// One apartment, a field a line.
+pub fn apartment(item: &Value) -> String {
+    let address = &item["apartment_address"];
+    fields(&[
+        ("uid", text(&item["apartment_uid"])),
+        ("name", text(&item["apartment_name"])),
+        ("building", text(&address["building"])),
+        ("unit", text(&address["unit"])),
+        ("floor", text(&address["floor"])),
+        ("room", text(&address["room"])),
+        ("residents", count(&item["residents"])),
+        ("identifiers", uid_list(&item["identifiers"])),
+    ])
+}
+
+/// Names and values, a pair a line, the values aligned.
+fn fields(rows: &[(&str, String)]) -> String {
     let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     rows.iter()
         .map(|(k, v)| format!("{k:<width$}  {v}\n"))
@@ -212,6 +356,54 @@ UID  TYPE       NUMBER       OWNER          LOCK   VALID                        
 12   inputCode  4711         Guest (guest)  all    2026-01-01T00:00:00Z to 2027-01-01T00:00:00Z  7 of 10
 "
         );
+        let work = json!({"timeprofile_uid": 1, "name": "Work week",
+            "time_options": {"is_all_day": false, "date_from": 1767250800, "date_to": 1767279600},
+            "repeat_options": {"repeat_enable": true, "repeat_format": {"repeat_type": "custom",
+                "repeat_end": {"format": "never"}, "repeat_custom": {"repeat_point_type": "week",
+                "repeat_looper": 1, "repeat_options": ["MON", "FRI"]}}},
+            "identifiers": {"count": 2, "uid_items": [3, 7]}});
+        let once = json!({"timeprofile_uid": 12, "name": "Holidays",
+            "time_options": {"is_all_day": true, "date_from": 1767225600, "date_to": 1767225600},
+            "repeat_options": {"repeat_enable": false},
+            "identifiers": {"count": 0, "uid_items": []}});
+        assert_eq!(
+            table(&PROFILE_COLUMNS, &[profile_row(&work), profile_row(&once)]),
+            "\
+UID  NAME       REPEAT  IDENTIFIERS
+1    Work week  custom  2
+12   Holidays   none    0
+"
+        );
+        assert_eq!(
+            profile(&work),
+            "\
+uid          1
+name         Work week
+from         2026-01-01T07:00:00Z
+to           2026-01-01T15:00:00Z
+all day      no
+repeat       custom: every week on MON, FRI
+until        never
+identifiers  3, 7
+"
+        );
+        let every = json!({"repeat_options": {"repeat_enable": true, "repeat_format": {
+            "repeat_type": "twoWeeks", "repeat_end": {"format": "date", "date": 1798675200}}}});
+        assert_eq!(repeat_words(&every), "every two weeks");
+        assert_eq!(repeat_until(&every), "2026-12-31T00:00:00Z");
+        // Only the name: the profile's times are not known.
+        assert_eq!(repeat_type(&json!({"name": "x"})), "-");
+        let flat = json!({"apartment_uid": 4, "apartment_name": "Flat 12",
+            "apartment_address": {"building": 1, "unit": 0, "floor": 3, "room": 12},
+            "residents": {"count": 2}, "identifiers": {"count": 1, "uid_items": [9]}});
+        assert_eq!(
+            table(&APARTMENT_COLUMNS, &[apartment_row(&flat)]),
+            "\
+UID  NAME     BUILDING  UNIT  FLOOR  ROOM  RESIDENTS  IDENTIFIERS
+4    Flat 12  1         0     3      12    2          1
+"
+        );
+        assert!(apartment(&flat).contains("identifiers  9\n"));
         let event = json!({"time": 1767225600, "source": "dbus:uid=0", "identifier_type": "inputCode",
             "identifier_number": "", "identifier_uid": -1, "granted": true, "reason": "master code",
             "locks": ["first", "second"]});
