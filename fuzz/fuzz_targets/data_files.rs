@@ -17,8 +17,10 @@
 
 mod common;
 
+use latchd::domain::apartment::Apartment;
 use latchd::domain::identifier::{Identifier, Rules};
-use latchd::domain::registry::{Change, Registry};
+use latchd::domain::time_profile::TimeProfile;
+use latchd::domain::registry::{Change, Registry, TableChange};
 use latchd::file_error::FileError;
 use latchd::fuzzing::{self, Data};
 use libfuzzer_sys::fuzz_target;
@@ -37,12 +39,18 @@ const DIR: &str = "/nonexistent/latchd-data";
 struct State {
     items: Vec<Arc<Identifier>>,
     next_uid: u32,
+    profiles: Vec<Arc<TimeProfile>>,
+    apartments: Vec<Arc<Apartment>>,
+    next_table_uids: (u32, u32),
 }
 
 fn state(r: &Registry) -> State {
     State {
         items: r.iter().cloned().collect(),
         next_uid: r.next_uid(),
+        profiles: r.profiles().cloned().collect(),
+        apartments: r.apartments().cloned().collect(),
+        next_table_uids: (r.next_profile_uid(), r.next_apartment_uid()),
     }
 }
 
@@ -162,6 +170,16 @@ fn judge(
         put: data.registry.iter().cloned().collect(),
         remove: vec![],
         next_uid: data.registry.next_uid(),
+        profiles: TableChange {
+            put: data.registry.profiles().cloned().collect(),
+            remove: vec![],
+            next_uid: Some(data.registry.next_profile_uid()),
+        },
+        apartments: TableChange {
+            put: data.registry.apartments().cloned().collect(),
+            remove: vec![],
+            next_uid: Some(data.registry.next_apartment_uid()),
+        },
     };
     let line = fuzzing::journal_line(1, &change);
     assert!(
