@@ -12,6 +12,7 @@ pub mod lockout;
 pub mod number;
 pub mod reader;
 pub mod registry;
+pub mod schedule;
 pub mod typing;
 
 #[cfg(test)]
