@@ -1047,3 +1047,7 @@ impl<'a> Fields<'a> {
         self.get(path).and_then(Value::as_i64).unwrap_or_default()
     }
 }
+
+#[cfg(test)]
+#[path = "schedule_tests.rs"]
+mod tests;
