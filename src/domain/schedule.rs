@@ -35,7 +35,10 @@
 //! is empty.
 //!
 //! The occurrence dates D are at or after S.date and, with an end date, at
-//! or before the civil date of `repeat_end.date` (inclusive):
+//! or before the civil date of `repeat_end.date` (inclusive). They are the
+//! dates the rule below gives: S.date itself is one only when it fits the
+//! rule (a custom weekly profile on Mondays whose `date_from` is a Sunday
+//! starts on the Monday after).
 //!
 //! - repeat disabled: S.date only;
 //! - `day`, `week`, `twoWeeks`: every 1, 7, 14 days from S.date;
@@ -639,18 +642,17 @@ impl ProfileBody {
         let now = now.day * DAY + now.secs;
         // The dates D whose occurrence holds `now`: D * DAY + start <= now
         // and now < D * DAY + end. None when end <= start.
-        let mut first = (now - end).div_euclid(DAY) + 1;
+        let first = ((now - end).div_euclid(DAY) + 1).max(s.day);
         let mut last = (now - start).div_euclid(DAY);
-        first = first.max(s.day);
         let rule = match &self.repeat {
             None => Rule::Once,
             Some(r) => {
                 if let Some(until) = r.repeat_end {
-                    // Beyond jiff's range an end means no end.
+                    // An end after jiff's range is no end (one before it is
+                    // before date_from, which `check` refuses).
                     let until = until.clamp(Timestamp::MIN.as_second(), Timestamp::MAX.as_second());
-                    match Civil::of(until, tz) {
-                        Some(until) => last = last.min(until.day),
-                        None => return false,
+                    if let Some(until) = Civil::of(until, tz) {
+                        last = last.min(until.day);
                     }
                 }
                 Rule::of(r, &s)
@@ -748,19 +750,17 @@ impl<'a> Rule<'a> {
                 };
                 // A looper of 0 is refused by `check`; never divide by it.
                 let n = i64::from(c.repeat_looper.max(1));
-                let days = if c.days.is_empty() && c.nth_weekdays.is_empty() {
-                    MonthDays::Start
-                } else {
-                    MonthDays::Listed(&c.days, &c.nth_weekdays)
-                };
+                let listed = MonthDays::Listed(&c.days, &c.nth_weekdays);
                 match c.repeat_point_type {
                     PointType::Day => Rule::Days(n),
                     PointType::Week => Rule::Weeks(n, &c.weekdays),
-                    PointType::Month => match days {
-                        MonthDays::Start => Rule::Once,
-                        listed => Rule::Months(n, listed),
-                    },
-                    PointType::Year => Rule::Years(n, &c.months, days),
+                    // Empty lists (only in a file edited by hand) never occur.
+                    PointType::Month => Rule::Months(n, listed),
+                    // A year without days: on S's day of month.
+                    PointType::Year if c.days.is_empty() && c.nth_weekdays.is_empty() => {
+                        Rule::Years(n, &c.months, MonthDays::Start)
+                    }
+                    PointType::Year => Rule::Years(n, &c.months, listed),
                 }
             }
         }
