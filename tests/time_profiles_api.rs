@@ -103,7 +103,8 @@ async fn create_get_update_delete_with_the_panels_messages() {
             "Wrong JSON body: no value for `name`",
         ),
         (
-            json!({"name": "x", "time_options": 5}).to_string(),
+            json!({"name": "x", "time_options": 5, "repeat_options": {"repeat_enable": false}})
+                .to_string(),
             "Wrong JSON body: value `time_options` was of the wrong type",
         ),
         (repeat("repeat_type", json!("hourly")), "Wrong repeat_type"),

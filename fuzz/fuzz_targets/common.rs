@@ -17,12 +17,14 @@ pub fn rule_sets() -> [Rules; 3] {
             master_card: Some(MASTER_CARD),
             face_recognition: true,
             face_dimensions: 2,
+            ..Rules::default()
         },
         Rules {
             master_code: Some("0".into()),
             master_card: Some(0),
             face_recognition: false,
             face_dimensions: 1,
+            ..Rules::default()
         },
     ]
 }
