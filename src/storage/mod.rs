@@ -1010,7 +1010,7 @@ mod tests {
             put(&[(1, "card", "7")], 2)
                 .replace("passes_left = -1", &format!("passes_left = -1, {refs}"))
         };
-        let profile = r#"profiles = { put = [{ uid = 3, profile = { name = "P", time_options = { is_all_day = true, date_from = 0, date_to = 0 }, repeat_options = { repeat_enable = false } } }], remove = [], next_uid = 4 }"#;
+        let profile = r#"profiles = { put = [{ uid = 3, profile = { name = "P", is_all_day = true, date_from = 0, date_to = 0 } }], remove = [], next_uid = 4 }"#;
         let apartment = |uid: u32, room: u32| {
             format!(
             "apartments = {{ put = [{{ uid = {uid}, name = \"A\", building = 1, unit = 0, floor = 0, room = {room}, residents = 0 }}], remove = [] }}"
