@@ -398,3 +398,92 @@ fn data_folder_edges() {
         "{stdout}"
     );
 }
+
+/// A time profile edited out of its ranges, or an identifier bound to an
+/// apartment that is not there, refuses start with the file and the line,
+/// even in a snapshot whose seal was made anew (`--reseal` refuses it too).
+#[test]
+fn profiles_and_apartments_out_of_range_refuse_start_with_file_and_line() {
+    use latchd::domain::identifier::Rules;
+    use latchd::domain::registry::Registry;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let config = write_config(dir.path(), &data, "");
+    let mut registry = Registry::new(Rules::default());
+    let profile = r#"{"name":"Weekdays","time_options":{"is_all_day":true,"date_from":1767603600,"date_to":1767603600},
+        "repeat_options":{"repeat_enable":true,"repeat_format":{"repeat_type":"custom","repeat_end":{"format":"never"},
+        "repeat_custom":{"repeat_point_type":"week","repeat_looper":2,"repeat_options":["MON"]}}}}"#;
+    let (_, change) = registry.create_profile(profile).unwrap();
+    registry.apply(&change);
+    let (_, change) = registry
+        .create_apartment(r#"{"apartment_name":"Flat","apartment_address":{"building":3,"unit":0,"floor":0,"room":7}}"#)
+        .unwrap();
+    registry.apply(&change);
+    let (uid, change) = registry.create(&card("42", "Alice")).unwrap();
+    registry.apply(&change);
+    let change = registry.bind(1, uid).unwrap();
+    registry.apply(&change);
+    latchd::storage::write_fresh(&data, &registry).unwrap();
+    let snapshot = data.join("identifiers.toml");
+    let text = std::fs::read_to_string(&snapshot).unwrap();
+    let (ok, stdout, stderr) = check(&config);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("ok; 1 identifiers"), "{stdout}");
+
+    let unsealed: String = text
+        .lines()
+        .filter(|l| !l.starts_with("seal = "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let line_of = |text: &str, needle: &str| {
+        1 + text
+            .lines()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("{needle} not in {text}"))
+    };
+    for (from, to, message) in [
+        (
+            "repeat_looper = 2",
+            "repeat_looper = 5000",
+            "time profile uid 1: ",
+        ),
+        ("room = 7", "room = 700", "invalid value"),
+        (
+            "apartment = 1",
+            "apartment = 9",
+            "identifier uid 1 is bound to apartment 9, which does not exist",
+        ),
+    ] {
+        let edited = latchd::fuzzing::seal(&unsealed.replace(from, to));
+        assert_ne!(edited, text, "{from} is not in the snapshot:\n{text}");
+        std::fs::write(&snapshot, &edited).unwrap();
+        let (ok, _, stderr) = check(&config);
+        assert!(!ok, "{to} was accepted");
+        let at = format!("{}:", snapshot.display());
+        assert!(
+            stderr.contains(&at) && stderr.contains(message),
+            "{to}: {stderr}"
+        );
+        // The line is that of the table the value is in (its header), or of the value.
+        let line: usize = stderr[stderr.find(&at).unwrap() + at.len()..]
+            .split(':')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let header = match from {
+            "repeat_looper = 2" => "[[time_profile]]",
+            "room = 7" => "room = 700",
+            _ => "[[identifier]]",
+        };
+        let lines: Vec<&str> = edited.lines().collect();
+        let want = line_of(&edited, header);
+        assert!(
+            line == want
+                || lines[..line].iter().rev().find(|l| l.starts_with("[[")) == Some(&header),
+            "{to}: line {line}, the table starts at {want}:\n{edited}"
+        );
+        let (resealed, _, _) = run_with("--reseal", &config);
+        assert!(!resealed, "--reseal accepted {to}");
+    }
+}
