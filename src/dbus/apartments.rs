@@ -4,7 +4,6 @@
 use super::audit::audited;
 use super::auth::{Authorizer, Need};
 use super::error::Error;
-use crate::domain::registry::Registry;
 use crate::store::Store;
 use std::sync::Arc;
 use zbus::interface;
@@ -70,10 +69,7 @@ impl ApartmentsObject {
     #[zbus(out_args("page"))]
     async fn list(&self, query: &str, #[zbus(header)] hdr: Header<'_>) -> Result<String, Error> {
         self.auth.check(&hdr, Need::Read).await?;
-        Ok(self
-            .store
-            .list_table(query, Registry::list_apartments)
-            .await?)
+        Ok(self.store.list_apartments(query).await?)
     }
 
     /// Binds an identifier to the apartment (moving it from another).

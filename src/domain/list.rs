@@ -149,16 +149,22 @@ impl Query {
     }
 
     /// As [`Query::page`], for any listed item rendered by `item`.
-    pub fn page_with<T: Listed>(&self, mut hits: Vec<Arc<T>>, item: impl Fn(&T) -> Value) -> Value {
+    pub fn page_with<T: Listed>(&self, hits: Vec<Arc<T>>, item: impl Fn(&T) -> Value) -> Value {
+        let (total, page) = self.slice(hits);
+        self.render(total, page.iter().map(|i| item(i)).collect())
+    }
+
+    /// Sorts `hits`: their number, and the items of the requested page.
+    pub fn slice<T: Listed>(&self, mut hits: Vec<Arc<T>>) -> (usize, Vec<Arc<T>>) {
         self.sort(&mut hits);
         let total = hits.len();
         let start = (self.page_number - 1).saturating_mul(self.limit);
-        let items: Vec<Value> = hits
-            .iter()
-            .skip(start)
-            .take(self.limit)
-            .map(|i| item(i))
-            .collect();
+        let page = hits.into_iter().skip(start).take(self.limit).collect();
+        (total, page)
+    }
+
+    /// The reply: a page's rendered items with the list options.
+    pub fn render(&self, total: usize, items: Vec<Value>) -> Value {
         json!({
             "list_option": {
                 "pagination": {

@@ -841,8 +841,17 @@ impl Registry {
     /// One page of time profiles.
     pub fn list_profiles(&self, query: &str) -> Result<Value, BodyError> {
         let q = Query::parse_for::<TimeProfile>(query)?;
-        let hits = filtered(&self.profiles, &q);
-        Ok(q.page_with(hits, |p| p.to_item(&Self::users(&self.attached, p.uid))))
+        Ok(q.page_with(self.matching_profiles(&q), |p| self.profile_item(p)))
+    }
+
+    /// The time profiles a query's filter lets through, unsorted.
+    pub fn matching_profiles(&self, q: &Query) -> Vec<Arc<TimeProfile>> {
+        filtered(&self.profiles, q)
+    }
+
+    /// A time profile's item, with the identifiers attached to it now.
+    pub fn profile_item(&self, profile: &TimeProfile) -> Value {
+        profile.to_item(&Self::users(&self.attached, profile.uid))
     }
 
     /// Identifier `uid` is valid only inside its attached profiles from now on.
@@ -929,8 +938,17 @@ impl Registry {
     /// One page of apartments.
     pub fn list_apartments(&self, query: &str) -> Result<Value, BodyError> {
         let q = Query::parse_for::<Apartment>(query)?;
-        let hits = filtered(&self.apartments, &q);
-        Ok(q.page_with(hits, |a| a.to_item(&Self::users(&self.bound, a.uid))))
+        Ok(q.page_with(self.matching_apartments(&q), |a| self.apartment_item(a)))
+    }
+
+    /// The apartments a query's filter lets through, unsorted.
+    pub fn matching_apartments(&self, q: &Query) -> Vec<Arc<Apartment>> {
+        filtered(&self.apartments, q)
+    }
+
+    /// An apartment's item, with the identifiers bound to it now.
+    pub fn apartment_item(&self, apartment: &Apartment) -> Value {
+        apartment.to_item(&Self::users(&self.bound, apartment.uid))
     }
 
     /// Binds identifier `uid` to `apartment`, moving it from the one it

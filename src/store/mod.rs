@@ -14,6 +14,7 @@ use crate::domain::decision::{decide, Clock, Verdict};
 use crate::domain::identifier::{
     Body, BodyError, IdentifierType, LockChoice, OwnerType, PassLimit, Rules, TimeLimit,
 };
+use crate::domain::list::{Listed, Query};
 use crate::domain::registry::{Change, Registry};
 use crate::storage::Storage;
 use command::{Command, Queues};
@@ -299,17 +300,42 @@ impl Store {
         Ok(self.read().get_apartment(uid)?.to_string())
     }
 
-    /// A page of time profiles or apartments (`list` reads the committed
-    /// copy), off the async threads, refused when too large to reply.
-    pub async fn list_table(
+    /// A page of time profiles, from the committed copy.
+    pub async fn list_profiles(&self, query: &str) -> Result<String, StoreError> {
+        self.list_table(query, Registry::matching_profiles, Registry::profile_item)
+            .await
+    }
+
+    /// A page of apartments, from the committed copy.
+    pub async fn list_apartments(&self, query: &str) -> Result<String, StoreError> {
+        self.list_table(
+            query,
+            Registry::matching_apartments,
+            Registry::apartment_item,
+        )
+        .await
+    }
+
+    /// A page of a table, off the async threads. The committed copy is
+    /// locked only to filter and then to render the page's items, never
+    /// while sorting: a waiting publish would hold up door decisions.
+    async fn list_table<T: Listed + Send + Sync + 'static>(
         &self,
         query: &str,
-        list: fn(&Registry, &str) -> Result<serde_json::Value, BodyError>,
+        matching: fn(&Registry, &Query) -> Vec<Arc<T>>,
+        item: fn(&Registry, &T) -> serde_json::Value,
     ) -> Result<String, StoreError> {
         let committed = self.committed.clone();
         let query = query.to_string();
         tokio::task::spawn_blocking(move || {
-            let page = list(&read_lock(&committed), &query)?.to_string();
+            let q = Query::parse_for::<T>(&query)?;
+            let hits = matching(&read_lock(&committed), &q);
+            let (total, page) = q.slice(hits);
+            let items = {
+                let registry = read_lock(&committed);
+                page.iter().map(|i| item(&registry, i)).collect()
+            };
+            let page = q.render(total, items).to_string();
             if page.len() > crate::domain::limits::MAX_PAGE {
                 return Err(BodyError::ReplyTooLarge.into());
             }
