@@ -321,3 +321,37 @@ async fn attached_profiles_decide_and_survive_restarts_and_deletes() {
         later + 1
     );
 }
+
+/// The panel API's own example body (a daily repeat that also carries a
+/// weekly repeat_custom, not in effect) is taken and reads back as sent.
+#[tokio::test]
+async fn the_panels_example_reads_back_as_sent() {
+    let s = Setup::start(CONFIG).await;
+    let tp = profiles(&s).await;
+    let example = json!({
+        "name": "Work week",
+        "time_options": {"is_all_day": true, "date_from": 1540819272, "date_to": 1540819272},
+        "repeat_options": {
+            "repeat_enable": true,
+            "repeat_format": {
+                "repeat_type": "day",
+                "repeat_end": {"format": "date", "date": 1540819272},
+                "repeat_custom": {
+                    "repeat_point_type": "week",
+                    "repeat_looper": 5,
+                    "repeat_options": ["MON", "TUE", "WED", "THU", "FRI"]
+                }
+            }
+        }
+    });
+    let uid = tp.create(&example.to_string()).await.unwrap();
+    let got = item(&tp.get(uid).await.unwrap());
+    for field in ["name", "time_options", "repeat_options"] {
+        assert_eq!(got[field], example[field], "{field}");
+    }
+    let page = item(&tp.list("").await.unwrap());
+    assert_eq!(
+        page["list_items"][0]["repeat_options"],
+        example["repeat_options"]
+    );
+}

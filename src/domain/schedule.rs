@@ -10,12 +10,15 @@
 //! `WrongType(path)` (`null` counts as absent; integers must fit an `i64`,
 //! so `1.5` is of the wrong type); 4. values, first failure wins.
 //!
-//! A part of the body that is not in effect is only type-checked (step 3),
-//! then dropped: it is not stored and not read back. The parts are
-//! `repeat_format` while `repeat_enable` is false, `repeat_custom` while
-//! `repeat_type` is not `custom`, `repeat_end.date` while the format is
-//! `never`, and `repeat_options` of the point type `day`. Nothing inside a
-//! part that is not in effect is required. Unknown fields are ignored.
+//! A part of the body that is not in effect is only type-checked (step 3):
+//! nothing inside it is required and its values are not refused. It is
+//! kept and read back when its values are valid (so a body reads back as
+//! it was sent, like the panel's example of a `day` repeat that also
+//! carries a `repeat_custom`), and dropped otherwise; it never changes what
+//! the profile means. The parts are `repeat_format` while `repeat_enable`
+//! is false, `repeat_custom` while `repeat_type` is not `custom`,
+//! `repeat_end.date` while the format is `never`, and `repeat_options` of
+//! the point type `day`. Unknown fields are ignored.
 //!
 //! # Meaning
 //!
@@ -220,7 +223,7 @@ pub struct Custom {
     pub nth_weekdays: Vec<NthWeekDay>,
 }
 
-/// `repeat_format` of an enabled repeat.
+/// `repeat_format`: of an enabled repeat, or kept beside a disabled one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Repeat {
@@ -229,7 +232,8 @@ pub struct Repeat {
     /// when it is `never`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repeat_end: Option<i64>,
-    /// Present exactly when `repeat_type` is `custom`.
+    /// Present when `repeat_type` is `custom`; beside another type, a
+    /// valid one sent is kept (not in effect).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repeat_custom: Option<Custom>,
 }
@@ -245,9 +249,20 @@ pub struct ProfileBody {
     pub date_from: i64,
     /// Unix seconds.
     pub date_to: i64,
-    /// Absent when `repeat_enable` is false.
+    /// `repeat_enable`: whether `repeat` is in effect.
+    #[serde(default = "enabled", skip_serializing_if = "is_true")]
+    pub repeat_enable: bool,
+    /// Always present while `repeat_enable`; else a valid one sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repeat: Option<Repeat>,
+}
+
+fn enabled() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 // The dotted paths of the body, in the contract's order.
@@ -308,12 +323,18 @@ pub fn parse_profile_value(value: &Value) -> Result<ProfileBody, BodyError> {
     if name.is_empty() || name.chars().count() > MAX_OWNER_NAME {
         return Err(BodyError::WrongBody);
     }
-    let repeat = if fields.get(ENABLE) == Some(&Value::Bool(true)) {
+    let (date_from, date_to) = (fields.int(FROM), fields.int(TO));
+    let repeat_enable = fields.get(ENABLE) == Some(&Value::Bool(true));
+    let repeat = if repeat_enable {
         Some(parse_repeat(&fields)?)
+    } else if fields.get(FORMAT).is_some() {
+        // Not in effect: kept only when it would be valid.
+        parse_repeat(&fields)
+            .ok()
+            .filter(|r| r.repeat_end.is_none_or(|end| end >= date_from))
     } else {
         None
     };
-    let (date_from, date_to) = (fields.int(FROM), fields.int(TO));
     // Instants, not local dates, also for all-day profiles.
     if date_from > date_to {
         return Err(BodyError::FromAfterTo);
@@ -321,7 +342,7 @@ pub fn parse_profile_value(value: &Value) -> Result<ProfileBody, BodyError> {
     if repeat
         .as_ref()
         .and_then(|r| r.repeat_end)
-        .is_some_and(|end| end < date_from)
+        .is_some_and(|end| end < date_from && repeat_enable)
     {
         return Err(BodyError::RepeatEndBeforeStart);
     }
@@ -330,6 +351,7 @@ pub fn parse_profile_value(value: &Value) -> Result<ProfileBody, BodyError> {
         is_all_day: fields.get(ALL_DAY) == Some(&Value::Bool(true)),
         date_from,
         date_to,
+        repeat_enable,
         repeat,
     })
 }
@@ -344,6 +366,9 @@ fn parse_repeat(fields: &Fields) -> Result<Repeat, BodyError> {
     };
     let repeat_custom = if repeat_type == RepeatType::Custom {
         Some(parse_custom(fields)?)
+    } else if fields.get(CUSTOM).is_some() {
+        // Not in effect: kept only when it would be valid.
+        parse_custom(fields).ok()
     } else {
         None
     };
@@ -546,11 +571,11 @@ impl ProfileBody {
     }
 
     /// The body as the panel reads it back: the shape sent, normalised
-    /// (parts not in effect dropped, option lists sorted and deduplicated,
+    /// (invalid parts not in effect dropped, option lists sorted and deduplicated,
     /// `days` of the year form always given).
     pub fn to_json(&self) -> Map<String, Value> {
         let mut repeat = Map::new();
-        repeat.insert("repeat_enable".into(), self.repeat.is_some().into());
+        repeat.insert("repeat_enable".into(), self.repeat_enable.into());
         if let Some(r) = &self.repeat {
             let end = match r.repeat_end {
                 None => json!({"format": "never"}),
@@ -599,7 +624,7 @@ impl ProfileBody {
                 (RepeatType::Custom, None) => {
                     return Err("repeat_type custom needs repeat_custom".into())
                 }
-                (_, Some(_)) => return Err("repeat_custom is only for repeat_type custom".into()),
+                (_, Some(c)) => c.check()?,
                 (_, None) => {}
             }
         }
@@ -645,8 +670,7 @@ impl ProfileBody {
         let first = ((now - end).div_euclid(DAY) + 1).max(s.day);
         let mut last = (now - start).div_euclid(DAY);
         let rule = match &self.repeat {
-            None => Rule::Once,
-            Some(r) => {
+            Some(r) if self.repeat_enable => {
                 if let Some(until) = r.repeat_end {
                     // An end after jiff's range is no end (one before it is
                     // before date_from, which `check` refuses).
@@ -657,6 +681,7 @@ impl ProfileBody {
                 }
                 Rule::of(r, &s)
             }
+            _ => Rule::Once,
         };
         first <= last && rule.any_in(&s, first, last)
     }

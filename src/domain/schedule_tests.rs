@@ -459,15 +459,26 @@ fn json_read_back_is_normalised() {
         Value::Object(p.to_json()),
         with(full(), OPTIONS, json!(["MON", "SUN"]))
     );
-    // Parts not in effect are dropped.
+    // Parts not in effect are dropped when they are not valid, and read
+    // back as sent when they are.
     let p = ok(&with(disabled(), FORMAT, json!({"repeat_type": "x"})));
     assert_eq!(Value::Object(p.to_json()), disabled());
-    let p = ok(&with(with(full(), TYPE, json!("month")), LOOPER, json!(5)));
+    let monthly = with(with(full(), TYPE, json!("month")), LOOPER, json!(5));
+    let p = ok(&monthly);
+    assert_eq!(Value::Object(p.to_json()), monthly);
+    let p = ok(&with(
+        with(full(), TYPE, json!("month")),
+        LOOPER,
+        json!(5000),
+    ));
     let back = Value::Object(p.to_json());
     assert_eq!(
         back["repeat_options"]["repeat_format"],
         json!({"repeat_type": "month", "repeat_end": {"format": "date", "date": 1798761600}})
     );
+    let off = with(full(), ENABLE, json!(false));
+    let p = ok(&off);
+    assert_eq!(Value::Object(p.to_json()), off);
     let p = ok(&custom("year", json!({"months": [12, 2]})));
     let back = Value::Object(p.to_json());
     assert_eq!(
@@ -569,7 +580,12 @@ fn check_finds_hand_edits() {
     })
     .contains("WeekOptions"));
     assert!(edit(&|p| p.repeat.as_mut().unwrap().repeat_custom = None).contains("custom"));
-    assert!(edit(&|p| p.repeat.as_mut().unwrap().repeat_type = RepeatType::Day).contains("custom"));
+    // A custom part beside another type is kept (not in effect), but must be valid.
+    let mut day = base.clone();
+    day.repeat.as_mut().unwrap().repeat_type = RepeatType::Day;
+    assert_eq!(day.check(), Ok(()));
+    c(&mut day).repeat_looper = 0;
+    assert!(day.check().unwrap_err().contains("repeat_looper"));
 }
 
 #[test]
@@ -744,6 +760,12 @@ fn is_occurrence(p: &ProfileBody, s: Date, d: Date) -> bool {
 }
 
 fn slow_contains(p: &ProfileBody, now: i64, tz: &TimeZone) -> bool {
+    // Only what is in effect.
+    let mut p = p.clone();
+    if !p.repeat_enable {
+        p.repeat = None;
+    }
+    let p = &p;
     let civil = |t: i64| tz.to_datetime(Timestamp::from_second(t).unwrap());
     let (s, e, l) = (civil(p.date_from), civil(p.date_to), civil(now));
     let span = e.date().duration_since(s.date()).as_secs() / DAY;
