@@ -12,9 +12,8 @@ mod output;
 use body::{ApartmentFields, Fields, ProfileFields};
 use clap::{CommandFactory, Parser};
 use cli::{
-    AccessCommand, ApartmentBodyArgs, ApartmentListArgs, ApartmentsCommand, BodyArgs, Cli, Command,
-    EventsCommand, FileFormat, IdentifiersCommand, ListArgs, LocksCommand, Output, ProfileBodyArgs,
-    ProfileListArgs, ProfilesCommand,
+    AccessCommand, ApartmentBodyArgs, ApartmentsCommand, BodyArgs, Cli, Command, EventsCommand,
+    FileFormat, IdentifiersCommand, LocksCommand, Output, ProfileBodyArgs, ProfilesCommand,
 };
 use failure::Failure;
 use latchd::dbus::{
@@ -134,6 +133,30 @@ impl Clients {
             .build()
             .await?)
     }
+}
+
+/// The List query of a list command's flags: its `--json` as given, else
+/// one built from `--limit`, `--page`, `--sort`, `--desc` and `--filter`.
+/// A macro, as the identifier, profile and apartment lists' flags differ
+/// only in the type of their field names.
+macro_rules! list_query {
+    ($args:expr) => {{
+        let args = $args;
+        match &args.json {
+            Some(json) => json.clone(),
+            None => Query {
+                limit: args.limit,
+                page: args.page,
+                sort: args.sort.map(|f| f.api_name()),
+                desc: args.desc,
+                filter: args
+                    .filter
+                    .as_ref()
+                    .map(|(f, v)| (f.api_name(), v.as_str())),
+            }
+            .to_json(),
+        }
+    }};
 }
 
 async fn run(cli: &Cli) -> Result<(), Failure> {
@@ -275,7 +298,7 @@ async fn identifiers(
             }
         }
         IdentifiersCommand::List { query } => {
-            let text = ids.list(&list_query(query)).await?;
+            let text = ids.list(&list_query!(query)).await?;
             print_page(
                 out,
                 &text,
@@ -348,7 +371,7 @@ async fn profiles(clients: &Clients, out: Output, cmd: &ProfilesCommand) -> Resu
             done(out, &format!("time profile {uid} deleted"))
         }
         ProfilesCommand::List { query } => {
-            let text = profiles.list(&profile_query(query)).await?;
+            let text = profiles.list(&list_query!(query)).await?;
             print_page(
                 out,
                 &text,
@@ -382,7 +405,7 @@ async fn apartments(
             done(out, &format!("apartment {uid} deleted"))
         }
         ApartmentsCommand::List { query } => {
-            let text = apartments.list(&apartment_query(query)).await?;
+            let text = apartments.list(&list_query!(query)).await?;
             print_page(
                 out,
                 &text,
@@ -521,57 +544,6 @@ impl Query<'_> {
         }
         Value::Object(query).to_string()
     }
-}
-
-fn list_query(args: &ListArgs) -> String {
-    if let Some(json) = &args.json {
-        return json.clone();
-    }
-    Query {
-        limit: args.limit,
-        page: args.page,
-        sort: args.sort.map(|f| f.api_name()),
-        desc: args.desc,
-        filter: args
-            .filter
-            .as_ref()
-            .map(|(f, v)| (f.api_name(), v.as_str())),
-    }
-    .to_json()
-}
-
-fn profile_query(args: &ProfileListArgs) -> String {
-    if let Some(json) = &args.json {
-        return json.clone();
-    }
-    Query {
-        limit: args.limit,
-        page: args.page,
-        sort: args.sort.map(|f| f.api_name()),
-        desc: args.desc,
-        filter: args
-            .filter
-            .as_ref()
-            .map(|(f, v)| (f.api_name(), v.as_str())),
-    }
-    .to_json()
-}
-
-fn apartment_query(args: &ApartmentListArgs) -> String {
-    if let Some(json) = &args.json {
-        return json.clone();
-    }
-    Query {
-        limit: args.limit,
-        page: args.page,
-        sort: args.sort.map(|f| f.api_name()),
-        desc: args.desc,
-        filter: args
-            .filter
-            .as_ref()
-            .map(|(f, v)| (f.api_name(), v.as_str())),
-    }
-    .to_json()
 }
 
 /// The name a file is shown by in messages.
