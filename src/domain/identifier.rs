@@ -1,6 +1,7 @@
 //! The identifier body of the panel API: parsing and validation in the
 //! contract's exact order, and the JSON item it reads back as.
 
+use super::body_fields::{check_present_and_typed, child, value_at, Field, Kind};
 use super::number;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -356,21 +357,10 @@ pub fn parse_body_value(value: &Value, rules: &Rules) -> Result<Body, BodyError>
     // 1. An object.
     let root = value.as_object().ok_or(BodyError::WrongBody)?;
     let fields = Fields::of(root);
-    // 2. Required fields, depth first in the order of the contract.
-    for field in &fields.list {
-        if field.required && field.value.is_none() {
-            return Err(BodyError::Missing(field.path));
-        }
-    }
-    // 3. Types, in the same order: every field given has its type, also
+    // 2. Required fields, depth first in the order of the contract; 3.
+    // types, in the same order: every field given has its type, also
     // `from`, `to` and `max_passes` of a permanent limit.
-    for field in &fields.list {
-        if let Some(v) = field.value {
-            if !field.kind.matches(v) {
-                return Err(BodyError::WrongType(field.path));
-            }
-        }
-    }
+    check_present_and_typed(&fields.list)?;
     // 4. Sets and patterns.
     let get_str = |p: &str| fields.get(p).and_then(Value::as_str).unwrap_or_default();
     let owner_type = match get_str("identifier_owner.type") {
@@ -449,34 +439,6 @@ fn is_face_vector(text: &str, dims: u32) -> bool {
     super::face::decode_face(text, dims).is_some()
 }
 
-#[derive(Clone, Copy)]
-enum Kind {
-    Object,
-    Str,
-    Bool,
-    Int,
-}
-
-impl Kind {
-    fn matches(self, v: &Value) -> bool {
-        match self {
-            Kind::Object => v.is_object(),
-            Kind::Str => v.is_string(),
-            Kind::Bool => v.is_boolean(),
-            // Integers beyond i64 cannot be timestamps or counts.
-            Kind::Int => v.is_i64(),
-        }
-    }
-}
-
-struct Field<'a> {
-    path: &'static str,
-    kind: Kind,
-    required: bool,
-    /// None when absent or null.
-    value: Option<&'a Value>,
-}
-
 /// The body's fields in the contract's order, each with whether it is required
 /// given the values around it.
 struct Fields<'a> {
@@ -486,14 +448,6 @@ struct Fields<'a> {
 impl<'a> Fields<'a> {
     fn of(root: &'a Map<String, Value>) -> Self {
         let mut list: Vec<Field<'a>> = Vec::with_capacity(13);
-        // A child can only be missing when its parent is an object; a parent of
-        // another type is reported by the type check instead.
-        let child = |parent: Option<&'a Value>, key: &str| -> (bool, Option<&'a Value>) {
-            match parent {
-                Some(Value::Object(m)) => (true, m.get(key).filter(|v| !v.is_null())),
-                _ => (false, None),
-            }
-        };
         let top = |key: &str| root.get(key).filter(|v| !v.is_null());
         let owner = top("identifier_owner");
         list.push(Field {
@@ -595,10 +549,7 @@ impl<'a> Fields<'a> {
     }
 
     fn get(&self, path: &str) -> Option<&'a Value> {
-        self.list
-            .iter()
-            .find(|f| f.path == path)
-            .and_then(|f| f.value)
+        value_at(&self.list, path)
     }
 
     /// A permanence flag; absent (no `valid`) means permanent.

@@ -2,6 +2,7 @@
 //! Nothing in here does I/O, so all of it is tested without a bus or a disk.
 
 pub mod apartment;
+mod body_fields;
 pub mod calendar;
 pub mod card_format;
 pub mod decision;

@@ -59,6 +59,7 @@
 //!
 //! Instants outside jiff's range (about ±9999 years) are never inside.
 
+use super::body_fields::{check_present_and_typed, child, value_at, Field, Kind};
 use super::calendar::{civil_from_days, days_from_civil, days_in_month};
 use super::identifier::BodyError;
 use super::limits::{MAX_BODY, MAX_OWNER_NAME};
@@ -304,20 +305,8 @@ pub fn parse_profile_value(value: &Value) -> Result<ProfileBody, BodyError> {
     // 1. An object.
     let root = value.as_object().ok_or(BodyError::WrongBody)?;
     let fields = Fields::of(root);
-    // 2. Required fields, depth first.
-    for field in &fields.list {
-        if field.required && field.value.is_none() {
-            return Err(BodyError::Missing(field.path));
-        }
-    }
-    // 3. Types of every field given.
-    for field in &fields.list {
-        if let Some(v) = field.value {
-            if !field.kind.matches(v) {
-                return Err(BodyError::WrongType(field.path));
-            }
-        }
-    }
+    // 2. Required fields, depth first; 3. types of every field given.
+    check_present_and_typed(&fields.list)?;
     // 4. Values. Steps 2 and 3 guarantee the types read below; the defaults
     // are never used.
     let name = fields.str(NAME);
@@ -906,38 +895,6 @@ fn weekday(day: i64) -> i64 {
     (day + 3).rem_euclid(7)
 }
 
-#[derive(Clone, Copy)]
-enum Kind {
-    Object,
-    Str,
-    Bool,
-    Int,
-    Array,
-    /// `repeat_options` while the point type is unknown: step 4 reports it.
-    ArrayOrObject,
-}
-
-impl Kind {
-    fn matches(self, v: &Value) -> bool {
-        match self {
-            Kind::Object => v.is_object(),
-            Kind::Str => v.is_string(),
-            Kind::Bool => v.is_boolean(),
-            Kind::Int => v.is_i64(),
-            Kind::Array => v.is_array(),
-            Kind::ArrayOrObject => v.is_array() || v.is_object(),
-        }
-    }
-}
-
-struct Field<'a> {
-    path: &'static str,
-    kind: Kind,
-    required: bool,
-    /// None when absent or null.
-    value: Option<&'a Value>,
-}
-
 /// The body's fields in the contract's order, each with whether it is
 /// required given the values around it.
 struct Fields<'a> {
@@ -954,14 +911,6 @@ impl<'a> Fields<'a> {
                 required,
                 value,
             })
-        };
-        // A child can only be missing when its parent is an object; a parent
-        // of another type is reported by the type check instead.
-        let child = |parent: Option<&'a Value>, key: &str| -> (bool, Option<&'a Value>) {
-            match parent {
-                Some(Value::Object(m)) => (true, m.get(key).filter(|v| !v.is_null())),
-                _ => (false, None),
-            }
         };
         let top = |key: &str| root.get(key).filter(|v| !v.is_null());
         let str_of = |v: Option<&'a Value>| v.and_then(Value::as_str);
@@ -1019,10 +968,7 @@ impl<'a> Fields<'a> {
     }
 
     fn get(&self, path: &str) -> Option<&'a Value> {
-        self.list
-            .iter()
-            .find(|f| f.path == path)
-            .and_then(|f| f.value)
+        value_at(&self.list, path)
     }
 
     fn str(&self, path: &str) -> &'a str {
