@@ -336,9 +336,14 @@ pub struct ClockConfig {
     pub require_sync: bool,
     /// An IANA name for time profiles; absent: the system's (/etc/localtime).
     pub time_zone: Option<Spanned<String>>,
-    /// The zone itself, read when the file is loaded (not a key).
-    #[serde(skip, default = "system_zone")]
+    /// The zone itself (not a key): read once, when the file is loaded,
+    /// from `time_zone` or else from the system.
+    #[serde(skip, default = "utc")]
     pub zone: jiff::tz::TimeZone,
+}
+
+fn utc() -> jiff::tz::TimeZone {
+    jiff::tz::TimeZone::UTC
 }
 
 /// The system's time zone; UTC (with a warning) when it cannot be read.
@@ -358,7 +363,7 @@ impl Default for ClockConfig {
         ClockConfig {
             require_sync: true,
             time_zone: None,
-            zone: system_zone(),
+            zone: utc(),
         }
     }
 }
@@ -453,14 +458,17 @@ impl Config {
                 ));
             }
         }
-        if let Some(name) = &config.clock.time_zone {
-            config.clock.zone = jiff::tz::TimeZone::get(name.get_ref()).map_err(|e| {
+        // Only the zone in use is read: with `time_zone` set, the system's
+        // is neither read nor warned about.
+        config.clock.zone = match &config.clock.time_zone {
+            None => system_zone(),
+            Some(name) => jiff::tz::TimeZone::get(name.get_ref()).map_err(|e| {
                 at(
                     name.span(),
                     format!("clock.time_zone: {e} (an IANA name such as \"Europe/Kyiv\", from /usr/share/zoneinfo)"),
                 )
-            })?;
-        }
+            })?,
+        };
         let dims = &config.panel.face_dimensions;
         if !(1..=4096).contains(dims.get_ref()) {
             return Err(at(
@@ -693,6 +701,24 @@ mod tests {
 
     fn parse(text: &str) -> Result<Config, String> {
         Config::parse(Path::new("latchd.toml"), text).map_err(|e| e.to_string())
+    }
+
+    /// The zone named is the one time profiles are evaluated in; without a
+    /// name, the system's (what jiff reads from /etc/localtime), or UTC.
+    #[test]
+    fn time_zone_is_the_one_named_else_the_systems() {
+        let named =
+            parse("[storage]\ndir = \"/d\"\n[clock]\ntime_zone = \"Europe/Kyiv\"\n").unwrap();
+        assert_eq!(named.rules().time_zone.iana_name(), Some("Europe/Kyiv"));
+        let system = parse("[storage]\ndir = \"/d\"\n").unwrap();
+        let expected = jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC);
+        assert_eq!(system.rules().time_zone, expected);
+        let strict =
+            parse("[storage]\ndir = \"/d\"\n[panel]\nface_threshold = \"high\"\n").unwrap();
+        assert_eq!(
+            strict.rules().face_threshold,
+            crate::domain::face::FaceThreshold::High
+        );
     }
 
     #[test]
