@@ -470,7 +470,7 @@ impl Config {
             })?,
         };
         let dims = &config.panel.face_dimensions;
-        if !(1..=4096).contains(dims.get_ref()) {
+        if !(1..=crate::domain::limits::MAX_FACE_DIMENSIONS as u32).contains(dims.get_ref()) {
             return Err(at(
                 dims.span(),
                 "panel.face_dimensions must be 1 to 4096".into(),

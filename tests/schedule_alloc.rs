@@ -1,6 +1,7 @@
-//! `ProfileBody::contains` runs on the door path: it must not allocate.
-//! This file has its own global allocator, which counts the allocations of
-//! the thread that armed it, so it holds one test only.
+//! `ProfileBody::contains` and the matching of a presented face run on the
+//! door path: they must not allocate. This file has its own global
+//! allocator, which counts the allocations of the thread that armed it, so
+//! it holds one test only.
 
 // The allocator is a thin wrapper over `System`; implementing `GlobalAlloc`
 // needs `unsafe`.
@@ -136,6 +137,64 @@ fn contains_does_not_allocate() {
         }
     });
     assert_eq!(count, 0, "contains allocated {count} times");
+
+    // A face decided at the door, through its attached time profile: the
+    // embedding is decoded on the stack and matched in place.
+    use latchd::domain::decision::{decide, Clock, Verdict};
+    use latchd::domain::identifier::{IdentifierType, Rules};
+    use latchd::domain::registry::Registry;
+    let dims = 128usize;
+    let face = |seed: f32| -> String {
+        use base64::Engine;
+        let bytes: Vec<u8> = (0..dims)
+            .flat_map(|n| ((n as f32 * seed).sin()).to_le_bytes())
+            .collect();
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    };
+    let mut registry = Registry::new(Rules {
+        face_recognition: true,
+        face_dimensions: dims as u32,
+        time_zone: TimeZone::get("Europe/Kyiv").unwrap(),
+        ..Rules::default()
+    });
+    let (profile, change) = registry
+        .create_profile(&body(false, &repeat("day", never, "null")))
+        .unwrap();
+    registry.apply(&change);
+    let mut uid = 0;
+    for n in 1..=50 {
+        let item = format!(
+            r#"{{"identifier_owner": {{"name": "F{n}", "type": "owner"}}, "identifier_type": "face_id",
+                "identifier_number": "{}", "lock": "first"}}"#,
+            face(n as f32 / 7.0)
+        );
+        let (made, change) = registry.create(&item).unwrap();
+        registry.apply(&change);
+        uid = made;
+    }
+    let change = registry.attach_profile(uid, profile).unwrap();
+    registry.apply(&change);
+    let presented = face(50.0 / 7.0);
+    // 2027-01-04 12:00 in Kyiv: inside the profile.
+    let clock = Clock {
+        now_unix: 1_799_056_800,
+        synchronised: true,
+        require_sync: true,
+    };
+    let mut verdict = None;
+    let count = allocations(|| {
+        verdict = Some(decide(
+            black_box(&registry),
+            IdentifierType::FaceId,
+            black_box(&presented),
+            clock,
+        ));
+    });
+    assert!(
+        matches!(verdict, Some(Verdict::Granted { uid: u, change: None, .. }) if u == uid),
+        "{verdict:?}"
+    );
+    assert_eq!(count, 0, "deciding a face allocated {count} times");
     // The counter counts: a Vec allocates.
     assert_eq!(allocations(|| drop(black_box(vec![1u8; 16]))), 1);
     assert!(inside > 0);

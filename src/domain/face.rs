@@ -13,6 +13,7 @@
 //! `unsafe` (a single accumulator is a dependency chain that floating-point
 //! rules forbid it to reorder).
 
+use super::limits::MAX_FACE_DIMENSIONS;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -52,16 +53,33 @@ impl FaceThreshold {
 /// A face_id number as its vector: standard Base64 of exactly `dims`
 /// little-endian `f32` values, all finite; None otherwise.
 pub fn decode_face(text: &str, dims: u32) -> Option<Vec<f32>> {
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(text)
-        .ok()?;
-    if bytes.len() != (dims as usize).checked_mul(4)? {
+    let mut values = [0f32; MAX_FACE_DIMENSIONS];
+    decode_face_into(text, dims, &mut values).map(<[f32]>::to_vec)
+}
+
+/// As [`decode_face`], into `values` (its first `dims`), without
+/// allocating: a face presented at the door is decoded on the stack.
+pub fn decode_face_into<'v>(
+    text: &str,
+    dims: u32,
+    values: &'v mut [f32; MAX_FACE_DIMENSIONS],
+) -> Option<&'v [f32]> {
+    let dims = dims as usize;
+    if dims > MAX_FACE_DIMENSIONS {
         return None;
     }
-    let values: Vec<f32> = bytes
-        .chunks_exact(4)
-        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect();
+    let mut bytes = [0u8; MAX_FACE_DIMENSIONS * 4];
+    // More than the vector's bytes does not fit: refused, not cut.
+    let len = base64::engine::general_purpose::STANDARD
+        .decode_slice(text, &mut bytes)
+        .ok()?;
+    if len != dims * 4 {
+        return None;
+    }
+    for (value, c) in values.iter_mut().zip(bytes[..len].chunks_exact(4)) {
+        *value = f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+    }
+    let values = &values[..dims];
     values.iter().all(|v| v.is_finite()).then_some(values)
 }
 
@@ -246,6 +264,28 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
 
 #[cfg(test)]
 mod tests {
+
+    /// The largest vector the configuration allows decodes on the stack;
+    /// one value more does not fit and is refused, not cut.
+    #[test]
+    fn the_largest_vector_decodes_without_allocating() {
+        use base64::Engine;
+        let dims = MAX_FACE_DIMENSIONS as u32;
+        let values: Vec<f32> = (0..MAX_FACE_DIMENSIONS).map(|n| n as f32 - 7.5).collect();
+        let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let text = base64::engine::general_purpose::STANDARD.encode(&bytes);
+        let mut buffer = [0f32; MAX_FACE_DIMENSIONS];
+        assert_eq!(
+            decode_face_into(&text, dims, &mut buffer),
+            Some(&values[..])
+        );
+        assert_eq!(decode_face(&text, dims), Some(values));
+        let longer =
+            base64::engine::general_purpose::STANDARD.encode([&bytes[..], &[0; 4]].concat());
+        assert_eq!(decode_face_into(&longer, dims, &mut buffer), None);
+        assert_eq!(decode_face_into(&text, dims + 1, &mut buffer), None);
+    }
+
     use super::*;
 
     fn encode(values: &[f32]) -> String {

@@ -436,7 +436,8 @@ pub fn check_master(body: &Body, rules: &Rules) -> Result<(), BodyError> {
 
 /// Standard Base64 of `dims` little-endian finite f32 values.
 fn is_face_vector(text: &str, dims: u32) -> bool {
-    super::face::decode_face(text, dims).is_some()
+    let mut values = [0f32; super::limits::MAX_FACE_DIMENSIONS];
+    super::face::decode_face_into(text, dims, &mut values).is_some()
 }
 
 /// The body's fields in the contract's order, each with whether it is required

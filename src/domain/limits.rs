@@ -36,8 +36,11 @@ pub const MAX_PAGE: usize = 16 * 1024 * 1024;
 /// by hand) is skipped when the log is read, so it is never replied.
 pub const MAX_EVENT: usize = 4096;
 
-/// Characters of Base64 for the largest face_id vector (4096 `f32`s).
-pub const MAX_FACE_BASE64: usize = (4096usize * 4).div_ceil(3) * 4;
+/// Values of a face_id vector, at most (`[panel] face_dimensions`).
+pub const MAX_FACE_DIMENSIONS: usize = 4096;
+
+/// Characters of Base64 for the largest face_id vector.
+pub const MAX_FACE_BASE64: usize = (MAX_FACE_DIMENSIONS * 4).div_ceil(3) * 4;
 
 /// Time profiles, at most: each is evaluated on the door path for the
 /// identifiers that have it, so they are few by design.

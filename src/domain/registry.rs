@@ -4,7 +4,7 @@
 //! makes current; no I/O happens here.
 
 use super::apartment::{parse_apartment, Apartment, LogicalAddress};
-use super::face::{decode_face, FaceIndex};
+use super::face::{decode_face, decode_face_into, FaceIndex};
 use super::identifier::{
     check_master, parse_body, parse_body_value, BodyError, Identifier, IdentifierType, Rules,
 };
@@ -310,8 +310,10 @@ impl Registry {
     /// The face_id identifier most similar to a presented embedding, if it
     /// is similar enough for `[panel] face_threshold`.
     pub fn find_face(&self, number: &str) -> Option<&Arc<Identifier>> {
-        let face = decode_face(number, self.faces.dims())?;
-        let (uid, _) = self.faces.matches(&face, self.rules.face_threshold)?;
+        // On the stack: a face at the door is decided without allocating.
+        let mut values = [0f32; super::limits::MAX_FACE_DIMENSIONS];
+        let face = decode_face_into(number, self.faces.dims(), &mut values)?;
+        let (uid, _) = self.faces.matches(face, self.rules.face_threshold)?;
         self.items.get(&uid)
     }
 

@@ -353,7 +353,8 @@ impl Store {
         if !rules.face_recognition {
             return Err(StoreError::Disabled);
         }
-        crate::domain::face::decode_face(number, rules.face_dimensions)
+        let mut values = [0f32; crate::domain::limits::MAX_FACE_DIMENSIONS];
+        crate::domain::face::decode_face_into(number, rules.face_dimensions, &mut values)
             .map(|_| ())
             .ok_or(BodyError::BadFace.into())
     }
