@@ -1674,5 +1674,50 @@ fn profiles_are_bounded() {
         reg.attach_profile(uid, 999).unwrap_err(),
         BodyError::TooManyAttached
     );
+    // The messages the bus replies with.
+    assert_eq!(
+        BodyError::TooManyAttached.to_string(),
+        "Too many time profiles on this identifier"
+    );
+    assert_eq!(
+        BodyError::TooManyTimeProfiles.to_string(),
+        "No more time profiles can be created"
+    );
     reg.check_invariants().unwrap();
+}
+
+/// At most 100,000 apartments: the next Create is refused with its message.
+#[test]
+fn apartments_are_bounded() {
+    use super::apartment::{Apartment, ApartmentBody, LogicalAddress};
+    let mut reg = Registry::new(rules());
+    // Loaded as from disk: 100 rooms on each of 99 floors of 11 buildings.
+    let max = crate::domain::limits::MAX_APARTMENTS;
+    for n in 0..max {
+        let address = LogicalAddress {
+            building: (n / 9_900 + 1) as u16,
+            unit: 0,
+            floor: (n / 100 % 99) as u8,
+            room: (n % 100) as u8,
+        };
+        let body = ApartmentBody {
+            name: format!("Flat {n}"),
+            address,
+            residents: 0,
+        };
+        reg.load_apartment(Apartment {
+            uid: n as u32 + 1,
+            body,
+        })
+        .unwrap();
+    }
+    let flat = json!({"apartment_name": "One more", "apartment_address": {"building": 999, "unit": 0, "floor": 0, "room": 0}});
+    assert_eq!(
+        reg.create_apartment(&flat.to_string()).unwrap_err(),
+        BodyError::TooManyApartments
+    );
+    assert_eq!(
+        BodyError::TooManyApartments.to_string(),
+        "No more apartments can be created"
+    );
 }
