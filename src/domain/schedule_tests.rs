@@ -4,6 +4,8 @@
 //! module doc's rules.
 
 use super::*;
+// The JSON path helpers of the identifier body tests.
+use crate::domain::tests::{at, with, without};
 use jiff::civil::{Date, DateTime, Time, Weekday};
 use jiff::ToSpan;
 use rand::{Rng, SeedableRng};
@@ -47,24 +49,6 @@ fn custom(point: &str, options: Value) -> Value {
 }
 
 const CUSTOM_POINT: &str = "repeat_options.repeat_format.repeat_custom.repeat_point_type";
-
-fn at<'a>(v: &'a mut Value, path: &str) -> &'a mut Value {
-    path.split('.').fold(v, |v, key| &mut v[key])
-}
-
-fn with(mut v: Value, path: &str, value: Value) -> Value {
-    *at(&mut v, path) = value;
-    v
-}
-
-fn without(mut v: Value, path: &str) -> Value {
-    let (parent, key) = match path.rsplit_once('.') {
-        Some((parent, key)) => (at(&mut v, parent), key),
-        None => (&mut v, path),
-    };
-    parent.as_object_mut().unwrap().remove(key);
-    v
-}
 
 fn err(v: &Value) -> BodyError {
     parse_profile(&v.to_string()).expect_err(&v.to_string())

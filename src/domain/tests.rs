@@ -54,16 +54,16 @@ fn body(kind: &str, number: &str) -> Value {
 }
 
 /// The value at a dotted path, created as needed (objects only).
-fn at<'a>(v: &'a mut Value, path: &str) -> &'a mut Value {
+pub(super) fn at<'a>(v: &'a mut Value, path: &str) -> &'a mut Value {
     path.split('.').fold(v, |v, key| &mut v[key])
 }
 
-fn with(mut v: Value, path: &str, value: Value) -> Value {
+pub(super) fn with(mut v: Value, path: &str, value: Value) -> Value {
     *at(&mut v, path) = value;
     v
 }
 
-fn without(mut v: Value, path: &str) -> Value {
+pub(super) fn without(mut v: Value, path: &str) -> Value {
     let (parent, key) = match path.rsplit_once('.') {
         Some((parent, key)) => (at(&mut v, parent), key),
         None => (&mut v, path),
