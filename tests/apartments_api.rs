@@ -20,14 +20,6 @@ fn flat(name: &str, building: i64, floor: i64, room: i64) -> Value {
     })
 }
 
-fn item(text: &str) -> Value {
-    serde_json::from_str(text).unwrap()
-}
-
-fn bad(message: &str) -> (String, String) {
-    (BAD_REQUEST.to_string(), message.to_string())
-}
-
 #[tokio::test]
 async fn create_get_update_delete_with_the_panels_messages() {
     let s = Setup::start("").await;
@@ -44,7 +36,7 @@ async fn create_get_update_delete_with_the_panels_messages() {
             .unwrap(),
         2
     );
-    let got = item(&ap.get(1).await.unwrap());
+    let got = json_reply(&ap.get(1).await.unwrap());
     assert_eq!(
         got,
         json!({
@@ -56,7 +48,7 @@ async fn create_get_update_delete_with_the_panels_messages() {
         })
     );
     // The same address twice; Update ignores the apartment itself.
-    let exists = bad("Apartment with that Logical Address already exist");
+    let exists = bad_request("Apartment with that Logical Address already exist");
     assert_eq!(
         error_of(ap.create(&flat("Again", 1, 1, 1).to_string()).await),
         exists
@@ -68,7 +60,10 @@ async fn create_get_update_delete_with_the_panels_messages() {
     ap.update(1, &flat("Flat 1A", 1, 1, 1).to_string())
         .await
         .unwrap();
-    assert_eq!(item(&ap.get(1).await.unwrap())["apartment_name"], "Flat 1A");
+    assert_eq!(
+        json_reply(&ap.get(1).await.unwrap())["apartment_name"],
+        "Flat 1A"
+    );
 
     for (body, message) in [
         ("{".to_string(), "Wrong JSON body"),
@@ -88,11 +83,11 @@ async fn create_get_update_delete_with_the_panels_messages() {
         (flat("Flat", 1, 99, 3).to_string(), "Wrong Logical Address"),
         (flat("Flat", 1, 2, 100).to_string(), "Wrong Logical Address"),
     ] {
-        assert_eq!(error_of(ap.create(&body).await), bad(message), "{body}");
-        assert_eq!(error_of(ap.update(1, &body).await), bad(message), "{body}");
+        assert_eq!(error_of(ap.create(&body).await), bad_request(message), "{body}");
+        assert_eq!(error_of(ap.update(1, &body).await), bad_request(message), "{body}");
     }
     for uid in [0, 3, 77] {
-        let wrong = bad("Wrong apartment uid");
+        let wrong = bad_request("Wrong apartment uid");
         assert_eq!(error_of(ap.get(uid).await), wrong);
         assert_eq!(
             error_of(ap.update(uid, &flat("X", 9, 9, 9).to_string()).await),
@@ -128,20 +123,20 @@ async fn lists_page_sort_and_filter() {
             .map(|i| i["apartment_name"].as_str().unwrap().to_string())
             .collect()
     };
-    let page = item(&ap.list("").await.unwrap());
+    let page = json_reply(&ap.list("").await.unwrap());
     assert_eq!(names(&page), ["Cedar", "Apple", "Birch", "Apple"]);
     assert_eq!(
         page["list_option"]["sort"],
         json!({"field": "apartment_uid", "asc": true})
     );
-    let sorted = item(
+    let sorted = json_reply(
         &ap.list(r#"{"sort_field":"apartment_name","limit":3}"#)
             .await
             .unwrap(),
     );
     assert_eq!(names(&sorted), ["Apple", "Apple", "Birch"]);
     assert_eq!(sorted["list_option"]["pagination"]["total_pages"], 2);
-    let filtered = item(
+    let filtered = json_reply(
         &ap.list(r#"{"filter_field":"apartment_name","filter_value":"Apple","sort_type":"desc"}"#)
             .await
             .unwrap(),
@@ -155,7 +150,7 @@ async fn lists_page_sort_and_filter() {
     assert_eq!(uids, [4, 2]);
     assert_eq!(
         error_of(ap.list(r#"{"sort_field":"name"}"#).await),
-        bad("Wrong JSON body")
+        bad_request("Wrong JSON body")
     );
 }
 
@@ -173,30 +168,30 @@ async fn identifiers_are_bound_unbound_and_survive_restarts() {
     ap.bind_identifier(one, alice).await.unwrap();
     ap.bind_identifier(one, bob).await.unwrap();
     assert_eq!(
-        apartment_of(item(&ids.get(alice).await.unwrap())),
+        apartment_of(json_reply(&ids.get(alice).await.unwrap())),
         json!(one)
     );
     assert_eq!(
-        item(&ap.get(one).await.unwrap())["identifiers"],
+        json_reply(&ap.get(one).await.unwrap())["identifiers"],
         json!({"count": 2, "uid_items": [alice, bob]})
     );
     // Bound to at most one: binding again moves it.
     ap.bind_identifier(two, bob).await.unwrap();
     assert_eq!(
-        item(&ap.get(one).await.unwrap())["identifiers"]["uid_items"],
+        json_reply(&ap.get(one).await.unwrap())["identifiers"]["uid_items"],
         json!([alice])
     );
     assert_eq!(
-        item(&ap.get(two).await.unwrap())["identifiers"]["uid_items"],
+        json_reply(&ap.get(two).await.unwrap())["identifiers"]["uid_items"],
         json!([bob])
     );
     assert_eq!(
         error_of(ap.bind_identifier(one, 99).await),
-        bad("Wrong Identifier uid")
+        bad_request("Wrong Identifier uid")
     );
     assert_eq!(
         error_of(ap.unbind_identifier(0).await),
-        bad("Wrong Identifier uid")
+        bad_request("Wrong Identifier uid")
     );
     // An Update of the identifier keeps its apartment.
     ids.update(alice, &card("41", "Alice B")).await.unwrap();
@@ -205,25 +200,37 @@ async fn identifiers_are_bound_unbound_and_survive_restarts() {
     let ap = apartments(&s).await;
     let ids = s.identifiers().await;
     assert_eq!(
-        apartment_of(item(&ids.get(alice).await.unwrap())),
+        apartment_of(json_reply(&ids.get(alice).await.unwrap())),
         json!(one)
     );
-    assert_eq!(apartment_of(item(&ids.get(bob).await.unwrap())), json!(two));
+    assert_eq!(
+        apartment_of(json_reply(&ids.get(bob).await.unwrap())),
+        json!(two)
+    );
 
     // Deleting an apartment unbinds its identifiers.
     ap.delete(two).await.unwrap();
-    assert_eq!(apartment_of(item(&ids.get(bob).await.unwrap())), json!(-1));
+    assert_eq!(
+        apartment_of(json_reply(&ids.get(bob).await.unwrap())),
+        json!(-1)
+    );
     ap.unbind_identifier(alice).await.unwrap();
     ap.unbind_identifier(alice).await.unwrap();
     assert_eq!(
-        apartment_of(item(&ids.get(alice).await.unwrap())),
+        apartment_of(json_reply(&ids.get(alice).await.unwrap())),
         json!(-1)
     );
-    assert_eq!(item(&ap.get(one).await.unwrap())["identifiers"]["count"], 0);
+    assert_eq!(
+        json_reply(&ap.get(one).await.unwrap())["identifiers"]["count"],
+        0
+    );
     // Deleting a bound identifier leaves the apartment's list.
     ap.bind_identifier(one, bob).await.unwrap();
     ids.delete(bob).await.unwrap();
-    assert_eq!(item(&ap.get(one).await.unwrap())["identifiers"]["count"], 0);
+    assert_eq!(
+        json_reply(&ap.get(one).await.unwrap())["identifiers"]["count"],
+        0
+    );
 
     // Killed: every acknowledged change is there.
     ap.bind_identifier(one, alice).await.unwrap();
@@ -232,10 +239,13 @@ async fn identifiers_are_bound_unbound_and_survive_restarts() {
     let ap = apartments(&s).await;
     let ids = s.identifiers().await;
     assert_eq!(
-        apartment_of(item(&ids.get(alice).await.unwrap())),
+        apartment_of(json_reply(&ids.get(alice).await.unwrap())),
         json!(one)
     );
-    assert_eq!(error_of(ap.get(two).await), bad("Wrong apartment uid"));
+    assert_eq!(
+        error_of(ap.get(two).await),
+        bad_request("Wrong apartment uid")
+    );
     assert_eq!(
         ap.create(&flat("Three", 1, 0, 3).to_string())
             .await

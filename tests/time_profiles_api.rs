@@ -62,20 +62,12 @@ fn work_week() -> Value {
     })
 }
 
-fn item(text: &str) -> Value {
-    serde_json::from_str(text).unwrap()
-}
-
-fn bad(message: &str) -> (String, String) {
-    (BAD_REQUEST.to_string(), message.to_string())
-}
-
 #[tokio::test]
 async fn create_get_update_delete_with_the_panels_messages() {
     let s = Setup::start(CONFIG).await;
     let tp = profiles(&s).await;
     assert_eq!(tp.create(&work_week().to_string()).await.unwrap(), 1);
-    let got = item(&tp.get(1).await.unwrap());
+    let got = json_reply(&tp.get(1).await.unwrap());
     assert_eq!(got["timeprofile_uid"], 1);
     assert_eq!(got["name"], "Work week");
     assert_eq!(got["time_options"], work_week()["time_options"]);
@@ -86,7 +78,10 @@ async fn create_get_update_delete_with_the_panels_messages() {
     assert_eq!(tp.create(&daily.to_string()).await.unwrap(), 2);
     daily["name"] = json!("Early mornings");
     tp.update(2, &daily.to_string()).await.unwrap();
-    assert_eq!(item(&tp.get(2).await.unwrap())["name"], "Early mornings");
+    assert_eq!(
+        json_reply(&tp.get(2).await.unwrap())["name"],
+        "Early mornings"
+    );
 
     // The messages at the bus's edge; the whole matrix is a unit test.
     let repeat = |path: &str, value: Value| {
@@ -121,15 +116,23 @@ async fn create_get_update_delete_with_the_panels_messages() {
             "Date `from` must be greater than `to`",
         ),
     ] {
-        assert_eq!(error_of(tp.create(&body).await), bad(message), "{body}");
-        assert_eq!(error_of(tp.update(1, &body).await), bad(message), "{body}");
+        assert_eq!(
+            error_of(tp.create(&body).await),
+            bad_request(message),
+            "{body}"
+        );
+        assert_eq!(
+            error_of(tp.update(1, &body).await),
+            bad_request(message),
+            "{body}"
+        );
     }
     let mut month = work_week();
     month["repeat_options"]["repeat_format"]["repeat_custom"] =
         json!({"repeat_point_type": "month", "repeat_looper": 1, "repeat_options": [32]});
     assert_eq!(
         error_of(tp.create(&month.to_string()).await),
-        bad("Wrong DayOfMonth range")
+        bad_request("Wrong DayOfMonth range")
     );
     month["repeat_options"]["repeat_format"]["repeat_custom"] = json!({
         "repeat_point_type": "year", "repeat_looper": 1,
@@ -137,11 +140,11 @@ async fn create_get_update_delete_with_the_panels_messages() {
     });
     assert_eq!(
         error_of(tp.create(&month.to_string()).await),
-        bad("Wrong months range")
+        bad_request("Wrong months range")
     );
 
     for uid in [0, 3, 77] {
-        let wrong = bad("Wrong timeprofile uid");
+        let wrong = bad_request("Wrong timeprofile uid");
         assert_eq!(error_of(tp.get(uid).await), wrong);
         assert_eq!(
             error_of(tp.update(uid, &work_week().to_string()).await),
@@ -150,7 +153,10 @@ async fn create_get_update_delete_with_the_panels_messages() {
         assert_eq!(error_of(tp.delete(uid).await), wrong);
     }
     tp.delete(2).await.unwrap();
-    assert_eq!(error_of(tp.get(2).await), bad("Wrong timeprofile uid"));
+    assert_eq!(
+        error_of(tp.get(2).await),
+        bad_request("Wrong timeprofile uid")
+    );
     // uids are not reused.
     assert_eq!(tp.create(&daily.to_string()).await.unwrap(), 3);
 }
@@ -164,7 +170,7 @@ async fn lists_page_sort_and_filter() {
             .await
             .unwrap();
     }
-    let page = item(&tp.list("").await.unwrap());
+    let page = json_reply(&tp.list("").await.unwrap());
     assert_eq!(
         page["list_option"]["pagination"],
         json!({"total_items": 4, "items_limit": 10, "total_pages": 1, "current_page": 1})
@@ -181,27 +187,27 @@ async fn lists_page_sort_and_filter() {
             .map(|i| i["name"].as_str().unwrap().to_string())
             .collect()
     };
-    let sorted = item(
+    let sorted = json_reply(
         &tp.list(r#"{"sort_field":"name","sort_type":"desc","limit":2,"page_number":2}"#)
             .await
             .unwrap(),
     );
     assert_eq!(names(&sorted), ["Audit", "Audit"]);
     assert_eq!(sorted["list_option"]["pagination"]["total_pages"], 2);
-    let filtered = item(
+    let filtered = json_reply(
         &tp.list(r#"{"filter_field":"name","filter_value":"Audit"}"#)
             .await
             .unwrap(),
     );
     assert_eq!(filtered["list_option"]["pagination"]["total_items"], 2);
-    let by_uid = item(
+    let by_uid = json_reply(
         &tp.list(r#"{"filter_field":"timeprofile_uid","filter_value":"3"}"#)
             .await
             .unwrap(),
     );
     assert_eq!(names(&by_uid), ["Board"]);
     assert!(
-        item(&tp.list(r#"{"page_number":9}"#).await.unwrap())["list_items"]
+        json_reply(&tp.list(r#"{"page_number":9}"#).await.unwrap())["list_items"]
             .as_array()
             .unwrap()
             .is_empty()
@@ -211,7 +217,10 @@ async fn lists_page_sort_and_filter() {
         r#"{"limit":0}"#,
         "[]",
     ] {
-        assert_eq!(error_of(tp.list(query).await), bad("Wrong JSON body"));
+        assert_eq!(
+            error_of(tp.list(query).await),
+            bad_request("Wrong JSON body")
+        );
     }
 }
 
@@ -242,32 +251,32 @@ async fn attached_profiles_decide_and_survive_restarts_and_deletes() {
     // Attaching twice is a no-op.
     ids.attach_time_profile(card_uid, around_now).await.unwrap();
     assert!(access.present("card", "42").await.unwrap().0);
-    let got = item(&ids.get(card_uid).await.unwrap());
+    let got = json_reply(&ids.get(card_uid).await.unwrap());
     assert_eq!(
         got["time_profiles"],
         json!({"count": 2, "uid_items": [around_now, later]})
     );
     assert_eq!(
-        item(&tp.get(around_now).await.unwrap())["identifiers"],
+        json_reply(&tp.get(around_now).await.unwrap())["identifiers"],
         json!({"count": 1, "uid_items": [card_uid]})
     );
 
     // Errors: the identifier first, then the profile.
     assert_eq!(
         error_of(ids.attach_time_profile(99, 77).await),
-        bad("Wrong Identifier uid")
+        bad_request("Wrong Identifier uid")
     );
     assert_eq!(
         error_of(ids.attach_time_profile(card_uid, 77).await),
-        bad("Wrong timeprofile uid")
+        bad_request("Wrong timeprofile uid")
     );
     assert_eq!(
         error_of(ids.detach_time_profile(card_uid, 0).await),
-        bad("Wrong timeprofile uid")
+        bad_request("Wrong timeprofile uid")
     );
     assert_eq!(
         error_of(ids.detach_time_profile(0, around_now).await),
-        bad("Wrong Identifier uid")
+        bad_request("Wrong Identifier uid")
     );
 
     // An Update of the identifier keeps its profiles; both survive a restart.
@@ -279,7 +288,7 @@ async fn attached_profiles_decide_and_survive_restarts_and_deletes() {
     let tp = profiles(&s).await;
     let access = AccessProxy::new(&s.conn).await.unwrap();
     assert_eq!(
-        item(&ids.get(card_uid).await.unwrap())["time_profiles"]["uid_items"],
+        json_reply(&ids.get(card_uid).await.unwrap())["time_profiles"]["uid_items"],
         json!([around_now, later])
     );
     assert!(access.present("card", "42").await.unwrap().0);
@@ -287,7 +296,7 @@ async fn attached_profiles_decide_and_survive_restarts_and_deletes() {
     // Deleting the profile that let it in detaches it everywhere.
     tp.delete(around_now).await.unwrap();
     assert_eq!(
-        item(&ids.get(card_uid).await.unwrap())["time_profiles"],
+        json_reply(&ids.get(card_uid).await.unwrap())["time_profiles"],
         json!({"count": 1, "uid_items": [later]})
     );
     assert_eq!(
@@ -306,12 +315,12 @@ async fn attached_profiles_decide_and_survive_restarts_and_deletes() {
     let ids = s.identifiers().await;
     let tp = profiles(&s).await;
     assert_eq!(
-        item(&ids.get(card_uid).await.unwrap())["time_profiles"]["uid_items"],
+        json_reply(&ids.get(card_uid).await.unwrap())["time_profiles"]["uid_items"],
         json!([later])
     );
     assert_eq!(
         error_of(tp.get(around_now).await),
-        bad("Wrong timeprofile uid")
+        bad_request("Wrong timeprofile uid")
     );
     // Uids of profiles are not reused after a restart either.
     assert_eq!(
@@ -345,11 +354,11 @@ async fn the_panels_example_reads_back_as_sent() {
         }
     });
     let uid = tp.create(&example.to_string()).await.unwrap();
-    let got = item(&tp.get(uid).await.unwrap());
+    let got = json_reply(&tp.get(uid).await.unwrap());
     for field in ["name", "time_options", "repeat_options"] {
         assert_eq!(got[field], example[field], "{field}");
     }
-    let page = item(&tp.list("").await.unwrap());
+    let page = json_reply(&tp.list("").await.unwrap());
     assert_eq!(
         page["list_items"][0]["repeat_options"],
         example["repeat_options"]

@@ -305,6 +305,16 @@ pub fn error_of<T: std::fmt::Debug, E: Into<latchd::dbus::Error>>(
 
 pub const BAD_REQUEST: &str = "org.latchd.Panel1.Error.BadRequest";
 
+/// A BadRequest reply with `message`, as [`error_of`] gives it.
+pub fn bad_request(message: &str) -> (String, String) {
+    (BAD_REQUEST.to_string(), message.to_string())
+}
+
+/// A JSON reply (an item or a page), parsed.
+pub fn json_reply(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap()
+}
+
 /// A card body for `number` with `owner`.
 pub fn card(number: &str, owner: &str) -> String {
     serde_json::json!({
