@@ -108,6 +108,15 @@ journal_has() { journalctl -u latchd -b --no-pager -o cat | grep -q "$1"; }
 check "latchd is active after boot" wait_for 60 active
 check "systemd-analyze verify: the installed unit is clean" \
   sh -c '[ -z "$(systemd-analyze verify --man=no latchd.service 2>&1)" ]'
+# What the package installs beside the binaries: the reviewed interface of
+# every object latchd serves, and a manual page for each.
+installed() {
+  for i in Identifiers TimeProfiles Apartments Locks Access; do
+    test -s /usr/share/dbus-1/interfaces/org.latchd.Panel1.$i.xml &&
+      test -s /usr/share/man/man5/org.latchd.Panel1.$i.5.gz || return 1
+  done
+}
+check "the interface XML and manual page of all five objects are installed" installed
 [ -n "$sim" ] && check "the relay line is requested locked" relay_is 0
 
 # The system bus and its policy: a member of latchd-admin may manage, a
