@@ -342,19 +342,7 @@ impl Daemon {
         let (store, shared) = (self.store.clone(), self.shared.clone());
         let (wanted, running) = (new.clone(), self.config.clone());
         let swapped = tokio::task::spawn_blocking(move || {
-            // Every relay driven locked, then handed on where its lock,
-            // line and polarity stay, released where they do not.
-            let held = old.stop();
-            let start = |config: &Config, held| {
-                access::request_relays(config, held)
-                    .and_then(|relays| access::start(config, relays, store.clone(), &shared))
-            };
-            match start(&wanted, held) {
-                Ok(access) => Ok((access, None)),
-                Err(e) => {
-                    start(&running, access::HeldRelays::default()).map(|access| (access, Some(e)))
-                }
-            }
+            access::restart(old, &wanted, &running, &store, &shared)
         })
         .await
         .map_err(|e| format!("the access path could not be restarted: {e}"))?;

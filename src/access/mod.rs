@@ -212,6 +212,28 @@ pub fn start(
     }
 }
 
+/// A reload's restart of the access path: `old` is stopped (every relay
+/// driven locked), then the access path of `wanted` is started with the
+/// relays it keeps. When that cannot start, the access path of `running`
+/// (the configuration `old` ran) is started again and the error of `wanted`
+/// comes with it; when even that fails, the error is returned.
+pub fn restart(
+    old: AccessPath,
+    wanted: &Config,
+    running: &Config,
+    store: &Store,
+    shared: &Shared,
+) -> io::Result<(AccessPath, Option<io::Error>)> {
+    let held = old.stop();
+    let start_with = |config: &Config, held| {
+        request_relays(config, held).and_then(|relays| start(config, relays, store.clone(), shared))
+    };
+    match start_with(wanted, held) {
+        Ok(access) => Ok((access, None)),
+        Err(e) => start_with(running, HeldRelays::default()).map(|access| (access, Some(e))),
+    }
+}
+
 impl AccessPath {
     /// The access path's runtime, to run work where the readers run.
     pub fn runtime(&self) -> &tokio::runtime::Handle {
