@@ -304,6 +304,100 @@ async fn identifiers_from_create_to_delete() {
     );
 }
 
+/// An owner name that would retitle the terminal (OSC 0), clear it, go back
+/// to the start of the line, hide what follows and reverse it (U+202E).
+const HOSTILE: &str = "\x1b]0;owned\x07\x1b[2J\rEvil\u{202e}gnp.exe\x1b[8m\\";
+/// What a table shows of it.
+const HOSTILE_SHOWN: &str = r"\x1b]0;owned\x07\x1b[2J\rEvil\u{202e}gnp.exe\x1b[8m\\";
+
+/// Asserts that nothing a terminal acts on is in `out` but its line ends:
+/// no C0 or C1 control, DEL, line separator or bidi control.
+#[track_caller]
+fn assert_inert(out: &str) {
+    for line in out.split('\n') {
+        let bad = line.chars().find(|c| {
+            c.is_control()
+                || matches!(c, '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{2028}'..='\u{202e}'
+                    | '\u{2066}'..='\u{2069}')
+        });
+        assert_eq!(bad, None, "a raw control character in {out:?}");
+    }
+}
+
+#[tokio::test]
+async fn tables_and_messages_show_control_characters_escaped() {
+    let s = Setup::start(LOCKS).await;
+    let bus = &s.bus;
+    // Created over D-Bus, as any client (or an imported file) could.
+    let ids = s.identifiers().await;
+    let uid = ids.create(&card("12:34:56:79", HOSTILE)).await.unwrap();
+    assert_eq!(uid, 1);
+    ok(bus, &card_flags("12:34:56:7a", "Bob")).await;
+
+    let table = ok(bus, &["identifiers", "list"]).await;
+    assert_inert(&table);
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 4, "{table}");
+    assert!(
+        lines[1].starts_with(&format!(
+            "1    card  12:34:56:79  {HOSTILE_SHOWN}  first  always"
+        )),
+        "{table}"
+    );
+    // The columns are as wide as the escaped name.
+    let lock_at = lines[1].find("first").unwrap();
+    assert_eq!(lines[0].find("LOCK"), Some(lock_at), "{table}");
+    assert_eq!(lines[2].find("first"), Some(lock_at), "{table}");
+
+    let item = ok(bus, &["identifiers", "get", "1"]).await;
+    assert_inert(&item);
+    assert!(
+        item.contains(&format!("\nowner          {HOSTILE_SHOWN}\n")),
+        "{item}"
+    );
+    // JSON is latchd's item byte for byte, its own escapes and all.
+    assert_eq!(
+        ok(bus, &["--output", "json", "identifiers", "get", "1"]).await,
+        format!("{}\n", ids.get(1).await.unwrap())
+    );
+
+    // Time profiles and apartments are named by people too.
+    ok(
+        bus,
+        &[
+            "profiles", "create", "--name", HOSTILE, "--from", "1", "--to", "2",
+        ],
+    )
+    .await;
+    let views: [&[&str]; 2] = [&["profiles", "list"], &["profiles", "get", "1"]];
+    for args in views {
+        let out = ok(bus, args).await;
+        assert_inert(&out);
+        assert!(out.contains(HOSTILE_SHOWN), "{args:?}: {out}");
+    }
+    let flat = format!("Flat{HOSTILE}");
+    ok(bus, &flat_flags(&flat, "1", "12")).await;
+    let views: [&[&str]; 2] = [&["apartments", "list"], &["apartments", "get", "1"]];
+    for args in views {
+        let out = ok(bus, args).await;
+        assert_inert(&out);
+        assert!(out.contains(HOSTILE_SHOWN), "{args:?}: {out}");
+    }
+
+    // A file's text that an error message repeats.
+    let file = s.dir.path().join("bad.csv");
+    // (Not a CR: that would end the header line.)
+    std::fs::write(&file, "type,number,x\x1b]0;owned\x07\x1b[2J\u{202e}y\n").unwrap();
+    let run = latchctl(bus, &["identifiers", "import", file.to_str().unwrap()]).await;
+    assert_eq!(run.status, 1, "{run:?}");
+    assert_inert(&run.stderr);
+    assert!(
+        run.stderr
+            .contains(r"unknown column `x\x1b]0;owned\x07\x1b[2J\u{202e}y`"),
+        "{run:?}"
+    );
+}
+
 /// The time profile of the panel API's example: 07:00 to 15:00 UTC on
 /// weekdays from 2026-01-01 on.
 fn work_week(name: &str) -> String {

@@ -82,7 +82,13 @@ apartments, lock states and events, and feeder groups (latchd-feed) may present 
 is told to log in.
 
 latchctl uses the system bus unless --address names another one. Tables are
-for people; --output json prints JSON for scripts.",
+for people; --output json prints JSON for scripts.
+
+Names and other text come from whoever wrote them, so tables and messages
+show the characters a terminal would act on escaped: control characters as
+\\n, \\r, \\t or \\x1b (escape), C1 controls, line separators and bidi
+controls (such as U+202E, right-to-left override) as \\u{202e}, and a
+backslash as \\\\. JSON output is latchd's own, with JSON's escapes.",
     after_long_help = after_long_help(),
     subcommand_required = true,
     arg_required_else_help = true

@@ -47,9 +47,10 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
+            // latchd's messages and a file's contents are someone else's text.
             let mut stderr = std::io::stderr().lock();
             for line in failure.lines() {
-                let _ = writeln!(stderr, "latchctl: {line}");
+                let _ = writeln!(stderr, "latchctl: {}", output::escape(&line));
             }
             ExitCode::from(failure.status())
         }
@@ -59,6 +60,11 @@ fn main() -> ExitCode {
 /// Writes to standard output; a closed pipe ends latchctl quietly.
 fn write_out(text: &str) -> Result<(), Failure> {
     write_bytes(text.as_bytes())
+}
+
+/// Writes a line for people to standard output, [`output::escape`]d.
+fn say(line: &str) -> Result<(), Failure> {
+    write_out(&format!("{}\n", output::escape(line)))
 }
 
 /// Writes bytes (a PNG) to standard output, as [`write_out`].
@@ -173,8 +179,8 @@ async fn run(cli: &Cli) -> Result<(), Failure> {
             let (granted, reason) = clients.access().await?.present(kind, number).await?;
             match out {
                 Output::Json => print_json(&json!({"granted": granted, "reason": reason})),
-                Output::Table => write_out(&format!(
-                    "{}: {reason}\n",
+                Output::Table => say(&format!(
+                    "{}: {reason}",
                     if granted { "granted" } else { "denied" }
                 )),
             }
@@ -271,9 +277,7 @@ async fn identifiers(
                 .map_err(|e| Failure::local(format!("{file}: {}", io_message(&e))))?;
             match out {
                 Output::Json => print_json(&json!({ "file": file, "bytes": png.len() })),
-                Output::Table => {
-                    write_out(&format!("QR code of identifier {uid} written to {file}\n"))
-                }
+                Output::Table => say(&format!("QR code of identifier {uid} written to {file}")),
             }
         }
         IdentifiersCommand::Attach { uid, profile_uid } => {
@@ -440,7 +444,7 @@ async fn apartments(
 fn done(out: Output, message: &str) -> Result<(), Failure> {
     match out {
         Output::Json => Ok(()),
-        Output::Table => write_out(&format!("{message}\n")),
+        Output::Table => say(message),
     }
 }
 
@@ -762,8 +766,8 @@ async fn export(
                 .map_err(|e| Failure::local(format!("{file}: {}", io_message(&e))))?;
             match out {
                 Output::Json => print_json(&json!({ "count": all.len() })),
-                Output::Table => write_out(&format!(
-                    "{} identifier{} written to {file}\n",
+                Output::Table => say(&format!(
+                    "{} identifier{} written to {file}",
                     all.len(),
                     if all.len() == 1 { "" } else { "s" }
                 )),
@@ -845,7 +849,10 @@ async fn follow(clients: &Clients, out: Output) -> Result<(), Failure> {
         let event = match signal.args() {
             Ok(args) => args.event().to_string(),
             Err(e) => {
-                eprintln!("latchctl: an AccessEvent that cannot be read: {e}");
+                eprintln!(
+                    "latchctl: {}",
+                    output::escape(&format!("an AccessEvent that cannot be read: {e}"))
+                );
                 continue;
             }
         };
@@ -856,7 +863,7 @@ async fn follow(clients: &Clients, out: Output) -> Result<(), Failure> {
                     "{}\n",
                     output::fixed_row(&output::event_row(&value), &output::FOLLOW_WIDTHS)
                 ))?,
-                Err(_) => write_out(&format!("{event}\n"))?,
+                Err(_) => say(&event)?,
             },
         }
     }

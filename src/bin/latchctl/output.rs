@@ -1,20 +1,73 @@
 //! Tables for people, from latchd's JSON.
+//!
+//! Everything shown to a person passes through [`escape`]: names and other
+//! text come from whoever created them (an imported file, a reader, another
+//! operator), and a terminal must not take any of it as a command.
 
 use crate::body::format_time;
 use serde_json::Value;
 
+/// `text` with nothing a terminal acts on: the C0 controls (ESC, CR, LF,
+/// TAB, backspace ...), DEL, the C1 controls (U+0080 to U+009F), the line
+/// and paragraph separators and the Unicode bidi controls (U+061C,
+/// U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069) are written as
+/// `\n`, `\r`, `\t`, `\x1b` or `\u{202e}`, and a backslash as `\\`, so
+/// the escaped text reads back unambiguously. Every other character is
+/// kept. This is the one place human-readable output is made safe; JSON
+/// output does not come here (serde_json escapes controls itself).
+pub fn escape(text: &str) -> String {
+    use std::fmt::Write;
+    if !text.chars().any(needs_escape) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_ascii_control() => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if needs_escape(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Whether [`escape`] changes `c`.
+fn needs_escape(c: char) -> bool {
+    matches!(c,
+        '\\'
+        | '\u{0}'..='\u{1f}'
+        | '\u{7f}'..='\u{9f}'
+        | '\u{61c}'
+        | '\u{200e}' | '\u{200f}'
+        | '\u{2028}'..='\u{202e}'
+        | '\u{2066}'..='\u{2069}')
+}
+
 /// Columns aligned to their widest cell, two spaces apart; the last column
-/// is not padded.
+/// is not padded. Every cell is [`escape`]d, and the widths are those of
+/// the escaped cells.
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let header: Vec<String> = header.iter().map(|h| escape(h)).collect();
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| row.iter().map(|cell| escape(cell)).collect())
+        .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
+    for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
     }
     let mut out = String::new();
-    let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
-    for row in std::iter::once(&header).chain(rows) {
+    for row in std::iter::once(&header).chain(&rows) {
         let mut line = String::new();
         for (i, cell) in row.iter().enumerate() {
             if i + 1 < row.len() {
@@ -255,11 +308,11 @@ pub fn apartment(item: &Value) -> String {
     ])
 }
 
-/// Names and values, a pair a line, the values aligned.
+/// Names and values, a pair a line, the values aligned and [`escape`]d.
 fn fields(rows: &[(&str, String)]) -> String {
     let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     rows.iter()
-        .map(|(k, v)| format!("{k:<width$}  {v}\n"))
+        .map(|(k, v)| format!("{k:<width$}  {}\n", escape(v)))
         .collect()
 }
 
@@ -272,11 +325,11 @@ pub fn page_footer(page: &Value, what: &str) -> String {
     } else {
         what
     };
-    format!(
-        "page {} of {} ({total} {what})\n",
+    escape(&format!(
+        "page {} of {} ({total} {what})",
         text(&p["current_page"]),
         text(&p["total_pages"]),
-    )
+    )) + "\n"
 }
 
 pub const EVENT_COLUMNS: [&str; 8] = [
@@ -316,13 +369,15 @@ pub fn event_row(event: &Value) -> Vec<String> {
 /// The widths `events follow` pads to: it cannot know the rows to come.
 pub const FOLLOW_WIDTHS: [usize; 7] = [20, 12, 13, 12, 5, 7, 20];
 
-/// One row padded to fixed widths (wider cells push the rest along).
+/// One row padded to fixed widths (wider cells push the rest along), its
+/// cells [`escape`]d.
 pub fn fixed_row(cells: &[String], widths: &[usize]) -> String {
     let mut line = String::new();
     for (i, cell) in cells.iter().enumerate() {
+        let cell = escape(cell);
         match widths.get(i) {
             Some(w) if i + 1 < cells.len() => line.push_str(&format!("{cell:<w$}  ")),
-            _ => line.push_str(cell),
+            _ => line.push_str(&cell),
         }
     }
     line.trim_end().to_string()
@@ -332,6 +387,115 @@ pub fn fixed_row(cells: &[String], widths: &[usize]) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// Whether a terminal would act on `c`: what [`escape`] must never let through.
+    fn hostile(c: char) -> bool {
+        c.is_control()
+            || matches!(c, '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{2028}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}')
+    }
+
+    /// Nothing but the line ends of `out` is a control character.
+    #[track_caller]
+    fn assert_inert(out: &str) {
+        for line in out.split('\n') {
+            assert!(!line.chars().any(hostile), "{out:?}");
+        }
+    }
+
+    #[test]
+    fn escape_shows_controls_bidi_and_backslashes() {
+        assert_eq!(escape("Alice Zoë 名前"), "Alice Zoë 名前");
+        assert_eq!(
+            escape("\x1b]0;owned\x07\x1b[2J\r\n\t\x08\x7f\0"),
+            "\\x1b]0;owned\\x07\\x1b[2J\\r\\n\\t\\x08\\x7f\\x00"
+        );
+        assert_eq!(escape("\u{85}\u{9b}2J\u{80}"), "\\u{85}\\u{9b}2J\\u{80}");
+        assert_eq!(
+            escape("a\u{202e}b\u{202a}\u{2066}\u{2069}\u{200e}\u{200f}\u{61c}\u{2028}\u{2029}"),
+            "a\\u{202e}b\\u{202a}\\u{2066}\\u{2069}\\u{200e}\\u{200f}\\u{61c}\\u{2028}\\u{2029}"
+        );
+        // A backslash is doubled, so a name that is itself `\x1b` reads
+        // differently from an escape character.
+        assert_eq!(escape("\\x1b"), "\\\\x1b");
+        assert_ne!(escape("\\x1b"), escape("\x1b"));
+        // Every character that is a control, whatever else is around it.
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            let shown = escape(&format!("a{c}b"));
+            assert!(!shown.chars().any(hostile), "{c:?} shown as {shown:?}");
+            assert!(shown.starts_with('a') && shown.ends_with('b'));
+        }
+    }
+
+    #[test]
+    fn tables_and_fields_show_hostile_text_escaped_and_aligned() {
+        let name = "\x1b]0;owned\x07\x1b[2J\rEvil\u{202e}gnp.exe";
+        let shown = "\\x1b]0;owned\\x07\\x1b[2J\\rEvil\\u{202e}gnp.exe";
+        let item = json!({"identifier_uid": 5, "identifier_owner": {"name": name, "type": "guest\x08"},
+            "identifier_type": "card", "identifier_number": "12:34:56:79", "lock": "first\n",
+            "valid": {"time": {"is_permanent": true}, "passes": {"is_permanent": true}},
+            "additional": {"passes_left": -1}});
+        let plain = json!({"identifier_uid": 6, "identifier_owner": {"name": "Bob", "type": "owner"},
+            "identifier_type": "card", "identifier_number": "1", "lock": "all",
+            "valid": {"time": {"is_permanent": true}, "passes": {"is_permanent": true}},
+            "additional": {"passes_left": -1}});
+        let out = table(
+            &IDENTIFIER_COLUMNS,
+            &[identifier_row(&item), identifier_row(&plain)],
+        );
+        assert_inert(&out);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 3, "{out}");
+        let owner = format!("{shown} (guest\\x08)");
+        assert!(
+            lines[1].contains(&format!("{owner}  first\\n  always")),
+            "{out}"
+        );
+        // The widths are those of the escaped text: LOCK starts where the
+        // escaped owner ends, on every line.
+        let lock_at = lines[1].find("first\\n").unwrap();
+        assert_eq!(lines[0].find("LOCK"), Some(lock_at));
+        assert_eq!(lines[2].find("all"), Some(lock_at));
+        let one = identifier(&item);
+        assert_inert(&one);
+        assert!(one.contains(&format!("owner          {shown}\n")), "{one}");
+        assert!(one.contains("owner type     guest\\x08\n"), "{one}");
+
+        let profile_item = json!({"timeprofile_uid": 1, "name": name,
+            "time_options": {"is_all_day": true, "date_from": 0, "date_to": 0},
+            "repeat_options": {"repeat_enable": true, "repeat_format": {"repeat_type": "\u{9b}31m",
+                "repeat_end": {"format": "never"}}}});
+        let out = table(&PROFILE_COLUMNS, &[profile_row(&profile_item)]);
+        assert_inert(&out);
+        assert!(out.contains(shown), "{out}");
+        let out = profile(&profile_item);
+        assert_inert(&out);
+        assert!(out.contains(&format!("name         {shown}\n")), "{out}");
+        assert!(out.contains("every \\u{9b}31m\n"), "{out}");
+
+        let flat = json!({"apartment_uid": 4, "apartment_name": name,
+            "apartment_address": {"building": "1\u{2066}", "unit": 0, "floor": 3, "room": 12}});
+        let out = table(&APARTMENT_COLUMNS, &[apartment_row(&flat)]);
+        assert_inert(&out);
+        assert!(out.contains(&format!("{shown}  1\\u{{2066}}")), "{out}");
+        assert_inert(&apartment(&flat));
+
+        let event = json!({"time": 0, "source": "reader\x1b[8m", "identifier_type": "license_plate",
+            "identifier_number": "AB\r\u{202e}12", "identifier_uid": 3, "granted": false,
+            "reason": "x\ty", "locks": []});
+        let out = fixed_row(&event_row(&event), &FOLLOW_WIDTHS);
+        assert_inert(&out);
+        assert!(out.contains("reader\\x1b[8m"), "{out}");
+        assert!(out.contains("AB\\r\\u{202e}12"), "{out}");
+        assert_inert(&table(&EVENT_COLUMNS, &[event_row(&event)]));
+
+        let page = json!({"list_option": {"pagination": {"total_items": 2,
+            "current_page": "1\x1b[2J", "total_pages": 1}}});
+        assert_eq!(
+            page_footer(&page, "identifiers"),
+            "page 1\\x1b[2J of 1 (2 identifiers)\n"
+        );
+    }
 
     #[test]
     fn tables_align_and_show_limits_in_utc() {
