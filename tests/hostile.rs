@@ -245,11 +245,165 @@ async fn codes_presented_over_dbus_lock_the_caller_out() {
     }
     let events = access.list_events(r#"{"limit":20}"#).await.unwrap();
     assert!(events.contains("caller locked out"), "{events}");
-    // Other credentials are not codes to guess: decided as they come.
+    // Each type has its own count: cards are not locked out by codes.
     assert_eq!(
         access.present("card", "11:22:33:44").await.unwrap(),
         (false, "unknown identifier".to_string())
     );
+}
+
+/// What `present` answered for each credential, sent 100 at a time on one
+/// connection (a guesser does not wait for one answer before the next).
+async fn present_all(
+    access: &AccessProxy<'_>,
+    kind: &str,
+    numbers: &[String],
+) -> Vec<(bool, String)> {
+    let mut answers = Vec::new();
+    for chunk in numbers.chunks(100) {
+        let replies =
+            futures_util::future::join_all(chunk.iter().map(|n| access.present(kind, n))).await;
+        answers.extend(replies.into_iter().map(|r| r.unwrap()));
+    }
+    answers
+}
+
+fn decided(answers: &[(bool, String)]) -> usize {
+    answers
+        .iter()
+        .filter(|(_, reason)| reason != "locked out")
+        .count()
+}
+
+/// A feeder guessing card numbers is held to the card limit (10 wrong in
+/// a minute): of 1,000 guesses sent at once only 10 are decided, and the
+/// right card after them is refused unseen.
+#[tokio::test]
+async fn a_feeder_cannot_enumerate_cards() {
+    let s = Setup::start(LOCK).await;
+    let ids = s.identifiers().await;
+    ids.create(&card("00:01:ff:ff", "A")).await.unwrap();
+    let access = AccessProxy::new(&s.conn).await.unwrap();
+    // A facility's 16-bit range, from the bottom.
+    let guesses: Vec<String> = (0..1000u32)
+        .map(|n| format!("00:01:{:02x}:{:02x}", n >> 8, n & 0xff))
+        .collect();
+    let answers = present_all(&access, "card", &guesses).await;
+    assert_eq!(decided(&answers), 10, "only the limit is decided");
+    assert!(answers.iter().all(|(granted, _)| !granted));
+    assert_eq!(
+        access.present("card", "00:01:ff:ff").await.unwrap(),
+        (false, "locked out".to_string())
+    );
+    let events = access.list_events(r#"{"limit":20}"#).await.unwrap();
+    assert!(events.contains("caller locked out"), "{events}");
+    // Other types keep their own counts.
+    assert_eq!(
+        access.present("inputCode", "4711").await.unwrap(),
+        (false, "unknown identifier".to_string())
+    );
+}
+
+/// Four wrong codes and then the one the feeder knows, over and over: the
+/// right code forgives nothing, the fifth wrong one locks the caller out.
+#[tokio::test]
+async fn a_right_code_does_not_clear_the_count() {
+    let s = Setup::start(LOCK).await;
+    let ids = s.identifiers().await;
+    ids.create(
+        &json!({
+            "identifier_owner": {"name": "A", "type": "owner"},
+            "identifier_type": "inputCode", "identifier_number": "4711", "lock": "first",
+        })
+        .to_string(),
+    )
+    .await
+    .unwrap();
+    let access = AccessProxy::new(&s.conn).await.unwrap();
+    let mut wrong_decided = 0;
+    for n in 0..600 {
+        let code = if n % 5 == 4 {
+            "4711".to_string()
+        } else {
+            format!("{:04}", 5000 + n)
+        };
+        let (granted, reason) = access.present("inputCode", &code).await.unwrap();
+        if reason == "locked out" {
+            break;
+        }
+        if !granted {
+            wrong_decided += 1;
+        }
+    }
+    assert_eq!(
+        wrong_decided, 5,
+        "the fifth wrong code locks the caller out"
+    );
+    // The master code too is refused unseen now.
+    assert_eq!(
+        access.present("inputCode", "1234").await.unwrap(),
+        (false, "locked out".to_string())
+    );
+}
+
+/// 40 wrong codes in flight at once on one connection: the lockout is
+/// checked and counted in one step, so no more than its five are decided.
+#[tokio::test]
+async fn codes_in_flight_cannot_race_the_lockout() {
+    let s = Setup::start(LOCK).await;
+    let access = AccessProxy::new(&s.conn).await.unwrap();
+    let codes: Vec<String> = (0..40).map(|n| format!("{:04}", 7000 + n)).collect();
+    let answers = present_all(&access, "inputCode", &codes).await;
+    assert_eq!(decided(&answers), 5, "{answers:?}");
+    assert_eq!(
+        access.present("inputCode", "1234").await.unwrap(),
+        (false, "locked out".to_string())
+    );
+}
+
+/// A busy plate reader sees unknown cars all day, each in many frames: 59
+/// different unknown plates five times each within a minute are all
+/// decided, and an enrolled car still opens.
+#[tokio::test]
+async fn a_busy_plate_reader_is_not_locked_out() {
+    let s = Setup::start(LOCK).await;
+    let ids = s.identifiers().await;
+    ids.create(
+        &json!({
+            "identifier_owner": {"name": "A", "type": "owner"},
+            "identifier_type": "license_plate", "identifier_number": "AA1234BB", "lock": "first",
+        })
+        .to_string(),
+    )
+    .await
+    .unwrap();
+    let access = AccessProxy::new(&s.conn).await.unwrap();
+    for frame in 0..5 {
+        for car in 0..59 {
+            let plate = format!("XY{car:04}Z");
+            assert_eq!(
+                access.present("license_plate", &plate).await.unwrap(),
+                (false, "unknown identifier".to_string()),
+                "frame {frame}, car {car}"
+            );
+        }
+    }
+    assert!(access.present("license_plate", "AA1234BB").await.unwrap().0);
+}
+
+/// Limits are configured per type in `[auth.present_limits]`.
+#[tokio::test]
+async fn present_limits_are_configured_per_type() {
+    let s = Setup::start(&format!(
+        "{LOCK}\n[auth.present_limits.qr]\nmax_denials = 2\nlockout_s = 600\n"
+    ))
+    .await;
+    let access = AccessProxy::new(&s.conn).await.unwrap();
+    let uuids: Vec<String> = (0..5)
+        .map(|n| format!("123e4567-e89b-12d3-a456-42661417400{n}"))
+        .collect();
+    let answers = present_all(&access, "qr", &uuids).await;
+    assert_eq!(decided(&answers), 2, "{answers:?}");
 }
 
 /// Resident and peak memory of a process, in KiB.

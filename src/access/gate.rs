@@ -10,11 +10,12 @@ use super::events::EventLog;
 use super::locks::{Locks, Opening};
 use crate::domain::decision::Verdict;
 use crate::domain::identifier::{IdentifierType, LockChoice};
-use crate::domain::lockout::{Lockout, LockoutRules};
+use crate::domain::lockout::{Lockout, PresentLimits};
 use crate::domain::number;
 use crate::store::{Store, StoreError};
 use serde_json::json;
 use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use tokio::sync::broadcast;
@@ -29,17 +30,21 @@ pub struct Gate {
     clock: ClockWatch,
     records: Records,
     master_card: Option<u64>,
+    limits: PresentLimits,
 }
 
 /// Where attempts are recorded, and what outlives a rebuilt gate (a
 /// reload): the event log, the `AccessEvent` channel its subscribers keep,
-/// and the lockouts of callers presenting codes over D-Bus.
+/// and the lockouts of callers presenting credentials over D-Bus.
 #[derive(Clone)]
 pub struct Records {
     events: EventLog,
     signals: broadcast::Sender<String>,
-    /// Wrong codes presented over D-Bus, per caller uid.
-    callers: Arc<Mutex<HashMap<u32, Lockout>>>,
+    /// Wrong credentials presented over D-Bus, per caller uid and type.
+    callers: Arc<Mutex<HashMap<(u32, IdentifierType), Lockout>>>,
+    /// Tags what was presented (keyed per process), so the same wrong
+    /// credential again counts once without keeping the credential.
+    tags: RandomState,
 }
 
 impl Records {
@@ -49,6 +54,7 @@ impl Records {
             events,
             signals,
             callers: Arc::default(),
+            tags: RandomState::new(),
         }
     }
 
@@ -79,6 +85,37 @@ pub struct Outcome {
     pub opened_at: Option<std::time::SystemTime>,
 }
 
+/// A guess admitted by a caller's lockout, settled once: by its outcome,
+/// or as wrong when it is dropped undecided (a call that went away).
+struct Guess {
+    callers: Arc<Mutex<HashMap<(u32, IdentifierType), Lockout>>>,
+    key: (u32, IdentifierType),
+    tag: u64,
+    settled: bool,
+}
+
+impl Guess {
+    /// Counts the guess; returns the end of the lockout it began.
+    fn settle(mut self, wrong: bool) -> Option<Instant> {
+        self.settled = true;
+        self.count(wrong)
+    }
+
+    fn count(&self, wrong: bool) -> Option<Instant> {
+        let mut callers = self.callers.lock().unwrap_or_else(|e| e.into_inner());
+        let lockout = callers.get_mut(&self.key)?;
+        lockout.settle(Instant::now(), wrong.then_some(self.tag))
+    }
+}
+
+impl Drop for Guess {
+    fn drop(&mut self) {
+        if !self.settled {
+            self.count(true);
+        }
+    }
+}
+
 impl Gate {
     pub fn new(
         store: Store,
@@ -86,6 +123,7 @@ impl Gate {
         clock: ClockWatch,
         records: Records,
         master_card: Option<u64>,
+        limits: PresentLimits,
     ) -> Gate {
         Gate {
             store,
@@ -93,6 +131,7 @@ impl Gate {
             clock,
             records,
             master_card,
+            limits,
         }
     }
 
@@ -151,11 +190,12 @@ impl Gate {
     }
 
     /// A credential from local software over D-Bus, from the caller with
-    /// `uid`. Codes obey a lockout per caller, like a keypad's (the same
-    /// defaults: 5 wrong in 60 s lock the caller out for 300 s), so a
-    /// feeder cannot try every code, the master code among them. Other
-    /// types are not secrets that can be enumerated (a plate reader sees
-    /// many unknown plates) and are decided as they come.
+    /// `uid`. Every type obeys a limit of wrong guesses per caller
+    /// (`[auth.present_limits]`), so a feeder that is compromised cannot
+    /// search a card range or the codes, the master code among them. The
+    /// guess is admitted and counted in one step before it is decided:
+    /// guesses sent in parallel cannot overtake the lockout. A right one
+    /// forgives none of the window's wrong ones.
     pub async fn present_for(
         &self,
         uid: u32,
@@ -163,53 +203,50 @@ impl Gate {
         number: String,
     ) -> Result<Outcome, StoreError> {
         let source = format!("dbus:uid={uid}");
-        let guarded = kind == IdentifierType::InputCode;
-        if guarded {
-            let mut callers = self
-                .records
-                .callers
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
-            if let Some(lockout) = callers.get_mut(&uid) {
-                if lockout.locked(Instant::now()).is_some() {
-                    return Ok(Outcome {
-                        granted: false,
-                        reason: "locked out",
-                        uid: None,
-                        locks: Vec::new(),
-                        opened_at: None,
-                    });
-                }
-            }
+        let Some(guess) = self.admit(uid, kind, &number) else {
+            return Ok(Outcome {
+                granted: false,
+                reason: "locked out",
+                uid: None,
+                locks: Vec::new(),
+                opened_at: None,
+            });
+        };
+        let outcome = self.present(source.clone(), kind, number).await;
+        // A storage failure is counted as a wrong guess: only a known
+        // identifier with passes can meet one.
+        let wrong = !matches!(&outcome, Ok(o) if o.granted);
+        if let Some(until) = guess.settle(wrong) {
+            let seconds = until.saturating_duration_since(Instant::now()).as_secs();
+            log::warn!(source = source.as_str(), identifier_type = kind.as_str(), lockout_seconds = seconds; "caller locked out after wrong credentials");
+            self.note(source, Some(kind), "caller locked out", Vec::new());
         }
-        let outcome = self.present(source.clone(), kind, number).await?;
-        if guarded {
-            let now = Instant::now();
-            let locked_out = {
-                let mut callers = self
-                    .records
-                    .callers
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner());
-                // Forget callers with nothing recent: the table stays small.
-                callers.retain(|_, lockout| !lockout.is_idle(now));
-                let lockout = callers
-                    .entry(uid)
-                    .or_insert_with(|| Lockout::new(LockoutRules::default()));
-                if outcome.granted {
-                    lockout.succeeded();
-                    None
-                } else {
-                    lockout.failed(now)
-                }
-            };
-            if let Some(until) = locked_out {
-                let seconds = until.duration_since(now).as_secs();
-                log::warn!(source = source.as_str(), lockout_seconds = seconds; "caller locked out after wrong codes");
-                self.note(source, Some(kind), "caller locked out", Vec::new());
-            }
-        }
-        Ok(outcome)
+        outcome
+    }
+
+    /// Admits one guess of `uid` for `kind`, or None while the caller is
+    /// locked out or has as many guesses in flight as it may still get wrong.
+    fn admit(&self, uid: u32, kind: IdentifierType, number: &str) -> Option<Guess> {
+        let now = Instant::now();
+        let mut callers = self
+            .records
+            .callers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        // Forget callers with nothing recent: the table stays small.
+        callers.retain(|_, lockout| !lockout.is_idle(now));
+        let rules = self.limits.get(kind);
+        callers
+            .entry((uid, kind))
+            .or_insert_with(|| Lockout::new(rules.clone()))
+            .admit(now)
+            .ok()?;
+        Some(Guess {
+            callers: self.records.callers.clone(),
+            key: (uid, kind),
+            tag: self.records.tags.hash_one(number),
+            settled: false,
+        })
     }
 
     /// Decides `number` of type `kind` from `source` and opens the locks it
@@ -385,6 +422,7 @@ pub mod testing {
             clock,
             Records::new(events),
             Some(0x12345678),
+            PresentLimits::default(),
         );
         for (kind, number) in [
             ("inputCode", "4711"),
@@ -471,6 +509,33 @@ mod tests {
         assert_eq!(passes_left(&rig.store.get(uid).unwrap()), 1);
         assert!(rig.relay.level());
         assert_eq!(rig.locks.health()["first"], "ok");
+    }
+
+    /// 40 presents of one caller in flight at once, each waiting on the
+    /// owner thread (a code with one pass left: the committed copy grants
+    /// it, the owner denies all but the first). The lockout is checked and
+    /// counted in one step, so no more are decided than the limit admits.
+    #[tokio::test]
+    async fn presents_in_flight_cannot_overtake_the_lockout() {
+        let rig = rig_with(Recorder::default()).await;
+        let body = serde_json::json!({
+            "identifier_owner": {"name": "G", "type": "guest"},
+            "identifier_type": "inputCode", "identifier_number": "5555", "lock": "first",
+            "valid": {"time": {"is_permanent": true}, "passes": {"is_permanent": false, "max_passes": 1}},
+        });
+        rig.store.create(&body.to_string()).await.unwrap();
+        let presents = (0..40).map(|_| {
+            rig.gate
+                .present_for(1000, IdentifierType::InputCode, "5555".into())
+        });
+        let outcomes = futures_util::future::join_all(presents).await;
+        let decided: Vec<_> = outcomes
+            .into_iter()
+            .map(|o| o.unwrap())
+            .filter(|o| o.reason != "locked out")
+            .collect();
+        assert!(decided.len() <= 5, "{} decided: {decided:?}", decided.len());
+        assert_eq!(decided.iter().filter(|o| o.granted).count(), 1);
     }
 
     #[tokio::test]

@@ -289,6 +289,7 @@ fn build(
         clock,
         shared.records.clone(),
         config.rules().master_card,
+        config.auth.present_limits(),
     );
     door::start(config, &locks, &gate, inputs)?;
     let mut watched: Vec<Watched> = std::mem::take(&mut inputs.tasks);

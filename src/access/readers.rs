@@ -162,8 +162,9 @@ impl Reader {
     async fn code(&mut self, code: String, now: Instant, gate: &Gate) -> ReaderEvent {
         let event = self.present(IdentifierType::InputCode, code, gate).await;
         let keypad = self.keypad.as_mut().expect("a keypad reader has a keypad");
+        // A right code forgives none of the wrong ones before it: someone
+        // who knows one code cannot reset the count with it.
         match event {
-            ReaderEvent::Presented { granted: true, .. } => keypad.right_code(),
             ReaderEvent::Presented { granted: false, .. } => {
                 if let Some(until) = keypad.wrong_code(now) {
                     let seconds = until.duration_since(now).as_secs();
@@ -346,6 +347,34 @@ mod tests {
             granted: true,
             reason: "granted",
         }
+    }
+
+    /// Wrong codes with a known code between them still lock the keypad
+    /// out: four wrong, the right one, and the next wrong one locks.
+    #[tokio::test]
+    async fn a_right_code_does_not_clear_the_wrong_ones() {
+        let rig = rig().await;
+        let kind = ReaderKind::Keypad {
+            rules: KeypadRules::default(),
+            submit: vec![Typed::Enter, Typed::Char('#')],
+            clear: vec![Typed::Escape, Typed::Char('*')],
+        };
+        let mut pad = Reader::new("keypad".into(), kind, enrol(), Duration::from_secs(2));
+        let t = Instant::now();
+        let mut decided = 0;
+        for n in 0..30u64 {
+            let code = if n % 5 == 4 {
+                "4711#".to_string()
+            } else {
+                format!("{:04}#", 5000 + n)
+            };
+            let events = type_text(&mut pad, &rig, &code, t + Duration::from_secs(n)).await;
+            if events.contains(&ReaderEvent::LockedOut) {
+                break;
+            }
+            decided += 1;
+        }
+        assert_eq!(decided, 6, "locked out at the fifth wrong code");
     }
 
     #[tokio::test]

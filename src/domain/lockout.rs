@@ -1,12 +1,21 @@
-//! Too many wrong codes in a window lock a source out for a while: a keypad
-//! at the door, or a caller presenting codes over D-Bus. Time is passed in.
+//! Too many wrong guesses in a window lock a source out for a while: a
+//! keypad at the door, or a caller presenting credentials over D-Bus. Time
+//! is passed in.
+//!
+//! A right guess forgives nothing: the failures of the window still count
+//! (a guesser who knows one code cannot reset the count with it). A caller
+//! whose guesses are decided in parallel is counted in the same step that
+//! admits a guess: [`Lockout::admit`] refuses one more once the failures of
+//! the window and the guesses still being decided reach the limit, so no
+//! number of guesses in flight gets past it.
 
+use super::identifier::IdentifierType;
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LockoutRules {
-    /// This many wrong codes within `window` lock the source out.
+    /// This many wrong guesses within `window` lock the source out.
     pub max_failures: usize,
     pub window: Duration,
     pub lockout: Duration,
@@ -25,7 +34,11 @@ impl Default for LockoutRules {
 #[derive(Debug, Clone)]
 pub struct Lockout {
     rules: LockoutRules,
-    failures: VecDeque<Instant>,
+    /// Each wrong guess of the window: when, and a tag of what was guessed
+    /// (None: every failure counts).
+    failures: VecDeque<(Instant, Option<u64>)>,
+    /// Guesses admitted and not yet settled.
+    in_flight: usize,
     locked_until: Option<Instant>,
 }
 
@@ -34,6 +47,7 @@ impl Lockout {
         Lockout {
             rules,
             failures: VecDeque::new(),
+            in_flight: 0,
             locked_until: None,
         }
     }
@@ -51,18 +65,54 @@ impl Lockout {
         }
     }
 
+    /// Checks and counts in one step: admits one more guess unless the
+    /// source is locked out, or the failures of the window plus the
+    /// guesses still being decided have reached the limit (then the
+    /// answer is the time the caller may try again, at the latest).
+    /// Every admitted guess is [`settle`](Self::settle)d once.
+    pub fn admit(&mut self, now: Instant) -> Result<(), Instant> {
+        if let Some(until) = self.locked(now) {
+            return Err(until);
+        }
+        self.forget_old(now);
+        if self.failures.len() + self.in_flight >= self.rules.max_failures {
+            // Not locked out yet: a guess in flight may still be right.
+            let oldest = self.failures.front().map_or(now, |(t, _)| *t);
+            return Err(later(oldest, self.rules.window));
+        }
+        self.in_flight += 1;
+        Ok(())
+    }
+
+    /// Settles an admitted guess: `denied` with its tag when it was wrong.
+    /// Returns the end of the lockout when this one locked the source out.
+    pub fn settle(&mut self, now: Instant, denied: Option<u64>) -> Option<Instant> {
+        self.in_flight = self.in_flight.saturating_sub(1);
+        match denied {
+            Some(tag) => self.failed_with(now, Some(tag)),
+            None => None,
+        }
+    }
+
     /// Reports a wrong code; returns the end of the lockout when this one
     /// locked the source out.
     pub fn failed(&mut self, now: Instant) -> Option<Instant> {
-        let window = self.rules.window;
-        self.failures.push_back(now);
-        while self
-            .failures
-            .front()
-            .is_some_and(|t| now.duration_since(*t) > window)
-        {
-            self.failures.pop_front();
+        self.failed_with(now, None)
+    }
+
+    /// A wrong guess tagged `tag`: the same tag again within the window is
+    /// no new guess (a plate reader sees the same unknown car in many
+    /// frames) and counts once.
+    fn failed_with(&mut self, now: Instant, tag: Option<u64>) -> Option<Instant> {
+        self.forget_old(now);
+        if self.locked_until.is_some_and(|until| now < until) {
+            // Already locked out: this one changes nothing.
+            return None;
         }
+        if tag.is_some() && self.failures.iter().any(|(_, t)| *t == tag) {
+            return None;
+        }
+        self.failures.push_back((now, tag));
         if self.failures.len() >= self.rules.max_failures {
             let until = later(now, self.rules.lockout);
             self.locked_until = Some(until);
@@ -73,19 +123,79 @@ impl Lockout {
         }
     }
 
-    /// A right code clears the count of wrong ones.
-    pub fn succeeded(&mut self) {
-        self.failures.clear();
+    fn forget_old(&mut self, now: Instant) {
+        let window = self.rules.window;
+        while self
+            .failures
+            .front()
+            .is_some_and(|(t, _)| now.saturating_duration_since(*t) > window)
+        {
+            self.failures.pop_front();
+        }
     }
 
     /// Whether this holds nothing worth keeping at `now` (no recent wrong
-    /// code, no lockout), so a table of sources can forget it.
+    /// guess, none in flight, no lockout), so a table of sources can
+    /// forget it.
     pub fn is_idle(&self, now: Instant) -> bool {
-        self.locked_until.is_none_or(|until| now >= until)
+        self.in_flight == 0
+            && self.locked_until.is_none_or(|until| now >= until)
             && self
                 .failures
                 .back()
-                .is_none_or(|t| now.duration_since(*t) > self.rules.window)
+                .is_none_or(|(t, _)| now.saturating_duration_since(*t) > self.rules.window)
+    }
+}
+
+/// How many wrong guesses of each credential type a caller presenting
+/// credentials over D-Bus may make (`[auth.present_limits]`). The defaults
+/// let a busy plate reader, which sees unknown cars all day, go on (the
+/// same plate again counts once), and hold a guesser to a few guesses
+/// every five minutes (SECURITY.md has the arithmetic).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresentLimits([LockoutRules; 6]);
+
+impl PresentLimits {
+    /// The limit of `kind` when the configuration sets none.
+    pub fn default_for(kind: IdentifierType) -> LockoutRules {
+        let rules = |max_failures, window_s, lockout_s| LockoutRules {
+            max_failures,
+            window: Duration::from_secs(window_s),
+            lockout: Duration::from_secs(lockout_s),
+        };
+        match kind {
+            // As a keypad's: 10,000 four-digit codes take about a week.
+            IdentifierType::InputCode => rules(5, 60, 300),
+            // Numbers that can be enumerated (a facility's 16-bit range),
+            // or that nobody presents wrong ten times a minute.
+            IdentifierType::Card
+            | IdentifierType::Ukey
+            | IdentifierType::Qr
+            | IdentifierType::FaceId => rules(10, 60, 300),
+            // Unknown cars are denied all day; plates are not secrets.
+            IdentifierType::LicensePlate => rules(60, 60, 60),
+        }
+    }
+
+    pub fn get(&self, kind: IdentifierType) -> &LockoutRules {
+        &self.0[Self::index(kind)]
+    }
+
+    pub fn set(&mut self, kind: IdentifierType, rules: LockoutRules) {
+        self.0[Self::index(kind)] = rules;
+    }
+
+    fn index(kind: IdentifierType) -> usize {
+        IdentifierType::ALL
+            .iter()
+            .position(|k| *k == kind)
+            .expect("every type is in ALL")
+    }
+}
+
+impl Default for PresentLimits {
+    fn default() -> Self {
+        PresentLimits(IdentifierType::ALL.map(Self::default_for))
     }
 }
 
@@ -121,11 +231,72 @@ mod tests {
         assert_eq!(l.locked(t + s(389)), Some(t + s(390)));
         assert!(!l.is_idle(t + s(389)));
         assert_eq!(l.locked(t + s(390)), None);
-        l.failed(t + s(400));
-        l.succeeded();
         assert_eq!(l.failed(t + s(401)), None);
         assert_eq!(l.failed(t + s(402)), None);
         assert!(l.is_idle(t + s(500)));
+    }
+
+    fn rules(max_failures: usize) -> LockoutRules {
+        LockoutRules {
+            max_failures,
+            window: Duration::from_secs(60),
+            lockout: Duration::from_secs(300),
+        }
+    }
+
+    /// Wrong guesses between right ones still lock the source out: a right
+    /// guess forgives none of the window's failures.
+    #[test]
+    fn a_right_guess_forgives_nothing() {
+        let t = Instant::now();
+        let mut l = Lockout::new(rules(5));
+        let mut locked_at = None;
+        for n in 0..20u64 {
+            let now = t + Duration::from_millis(n);
+            if l.admit(now).is_err() {
+                locked_at = Some(n);
+                break;
+            }
+            // Every fifth guess is the code the guesser knows.
+            let wrong = n % 5 != 4;
+            l.settle(now, wrong.then_some(n));
+        }
+        // Four wrong, one right, then the fifth wrong one locks.
+        assert_eq!(locked_at, Some(6));
+    }
+
+    /// Guesses in flight are counted when admitted: with 40 admitted at
+    /// once, only as many as the limit are decided.
+    #[test]
+    fn guesses_in_flight_are_counted_when_admitted() {
+        let t = Instant::now();
+        let mut l = Lockout::new(rules(5));
+        let admitted = (0..40).filter(|_| l.admit(t).is_ok()).count();
+        assert_eq!(admitted, 5);
+        // One of them was right: the others still count, one more may come.
+        assert_eq!(l.settle(t, None), None);
+        for tag in 0..4 {
+            assert_eq!(l.settle(t, Some(tag)), None);
+        }
+        assert!(l.admit(t).is_ok());
+        assert_eq!(l.settle(t, Some(4)), Some(t + Duration::from_secs(300)));
+        assert_eq!(l.admit(t), Err(t + Duration::from_secs(300)));
+        assert!(!l.is_idle(t));
+    }
+
+    /// The same wrong credential again in the window is no new guess.
+    #[test]
+    fn the_same_wrong_guess_counts_once() {
+        let t = Instant::now();
+        let mut l = Lockout::new(rules(3));
+        for _ in 0..100 {
+            l.admit(t).unwrap();
+            assert_eq!(l.settle(t, Some(7)), None);
+        }
+        l.admit(t).unwrap();
+        assert_eq!(l.settle(t, Some(8)), None);
+        l.admit(t).unwrap();
+        assert!(l.settle(t, Some(9)).is_some());
     }
 
     /// The configuration takes any `lockout_s` TOML can hold; a lockout
