@@ -42,7 +42,9 @@ impl GpioRelay {
         if active_low {
             builder.as_active_low();
         }
-        let request = builder.request().map_err(io::Error::other)?;
+        let request = builder
+            .request()
+            .map_err(|e| io::Error::other(format!("{} offset {offset}: {e}", chip.display())))?;
         Ok(GpioRelay { request, offset })
     }
 }
