@@ -216,6 +216,9 @@ enum Command {
     Shutdown(oneshot::Sender<Vec<(String, Box<dyn Relay>)>>),
 }
 
+/// Why a lock task did not start, and its relays, by lock name.
+pub type StartFailed = (std::io::Error, Vec<(String, Box<dyn Relay>)>);
+
 /// The handle the D-Bus objects and the access path hold.
 #[derive(Clone)]
 pub struct Locks {
@@ -236,9 +239,20 @@ impl Locks {
     /// Sets every relay locked, then starts the task that owns them; it
     /// posts states and health to `board`.
     pub fn start(specs: Vec<LockSpec>, board: &Board) -> std::io::Result<Locks> {
+        Locks::try_start(specs, board).map_err(|(e, _)| e)
+    }
+
+    /// [`Locks::start`], but a relay that cannot be set locked hands every
+    /// relay back, by lock name (none of them released).
+    pub fn try_start(mut specs: Vec<LockSpec>, board: &Board) -> Result<Locks, StartFailed> {
+        if let Some(e) = specs
+            .iter_mut()
+            .find_map(|spec| spec.relay.set(false).err())
+        {
+            return Err((e, specs.into_iter().map(|s| (s.name, s.relay)).collect()));
+        }
         let mut locks = Vec::with_capacity(specs.len());
-        for mut spec in specs {
-            spec.relay.set(false)?;
+        for spec in specs {
             locks.push(Lock {
                 name: spec.name,
                 open_time: spec.open_time.min(MAX_OPEN),
@@ -623,6 +637,24 @@ mod tests {
     async fn a_relay_that_fails_at_start_stops_the_start() {
         let relay = Recorder::failing(false, true);
         assert!(Locks::start(vec![spec("first", 3000, &relay)], &Board::default()).is_err());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_relay_that_fails_at_start_hands_every_relay_back() {
+        let (first, second) = (Recorder::default(), Recorder::failing(false, true));
+        let Err((e, relays)) = Locks::try_start(
+            vec![spec("first", 3000, &first), spec("second", 3000, &second)],
+            &Board::default(),
+        ) else {
+            panic!("a relay that cannot be locked starts the task");
+        };
+        assert_eq!(e.to_string(), "line write failed");
+        let names: Vec<&str> = relays.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(names, ["first", "second"]);
+        assert_eq!(first.levels(), vec![false]);
+        // Still held, by what came back.
+        assert_eq!(Arc::strong_count(&first.levels), 2);
+        assert_eq!(Arc::strong_count(&second.levels), 2);
     }
 
     #[tokio::test(start_paused = true)]
