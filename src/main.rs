@@ -220,6 +220,7 @@ fn run(config_path: &Path, bus_address: Option<String>) -> Result<(), Box<dyn st
         store,
         shared,
         access: Some(access),
+        stranded: None,
         notifier,
     };
     let served = runtime.block_on(daemon.serve(bus_address, signals));
@@ -228,6 +229,9 @@ fn run(config_path: &Path, bus_address: Option<String>) -> Result<(), Box<dyn st
         // Dropped: the lines are released, at their locked level.
         drop(access.stop());
     }
+    // Those of a reload that could start neither configuration: released
+    // as latchd exits.
+    drop(daemon.stranded.take());
     drop(daemon);
     drop(runtime);
     // The last store handle is gone: the owner thread finishes and ends.
@@ -243,6 +247,9 @@ struct Daemon {
     shared: access::Shared,
     /// Always there, but while a reload swaps it.
     access: Option<AccessPath>,
+    /// The relays of a reload that could start neither configuration:
+    /// held at their locked level until latchd exits.
+    stranded: Option<access::HeldRelays>,
     groups: dbus::auth::Groups,
     notifier: Notifier,
 }
@@ -310,12 +317,20 @@ impl Daemon {
 
     /// SIGHUP: reads and checks the configuration file again. A bad file is
     /// refused (its file and line logged) and the running configuration
-    /// stays. A good one takes effect whole: the access path is stopped
-    /// (every relay driven locked) and started again from it, then the
-    /// store's rules and the role groups are swapped, all while D-Bus calls
-    /// wait. If the new access path cannot start (a GPIO line missing), the
-    /// previous configuration's is started again; if even that fails,
-    /// latchd ends with a failure, to be restarted.
+    /// stays. A good one takes effect whole ([`access::restart`]): the
+    /// access path is stopped (every relay driven locked, its line kept)
+    /// and started again from it, then the store's rules and the role
+    /// groups are swapped, all while D-Bus calls wait.
+    ///
+    /// On each failure the relays stay held at their locked level: when a
+    /// relay line of the new configuration cannot be had, or its access
+    /// path cannot start (a relay that cannot be set locked, a door input
+    /// line missing), every relay comes back and the previous
+    /// configuration's access path is started again with them, its lines
+    /// never released (but for a moment one that the new configuration
+    /// gave another lock or polarity: see [`access::request_relays`]). If
+    /// even that fails, the relays are kept, locked, and latchd ends with a
+    /// failure, to be restarted.
     async fn reload(
         &mut self,
         current: &access::Current,
@@ -348,9 +363,10 @@ impl Daemon {
         .map_err(|e| format!("the access path could not be restarted: {e}"))?;
         let (access, refused) = match swapped {
             Ok(swapped) => swapped,
-            Err(e) => {
-                log::error!(error = e.to_string().as_str(); "neither the new nor the previous configuration's access path starts; exiting to be restarted");
-                return Err(e.into());
+            Err(access::NotStarted { error, held }) => {
+                log::error!(error = error.to_string().as_str(); "neither the new nor the previous configuration's access path starts; exiting to be restarted");
+                self.stranded = Some(held);
+                return Err(error.into());
             }
         };
         *slot = access.gate.clone();
