@@ -50,7 +50,13 @@ valid_from and valid_to: permanent in time; empty max_passes: permanent
 passes (passes_left is empty then too). Times are unix seconds (import also
 takes YYYY-MM-DD and YYYY-MM-DDTHH:MM[:SS], in UTC). On import the columns
 are found by the header, so they may come in any order; type, number and
-owner_name are required, owner_type defaults to owner and lock to first.";
+owner_name are required, owner_type defaults to owner and lock to first.
+
+Names and numbers are read exactly as written, spaces included, so export
+then import gives every one back byte for byte: a field with a comma, a
+double quote or a line break is in double quotes, its double quotes doubled
+(RFC 4180). Spaces around the header's names and around the other fields
+(words, times and max_passes) are ignored.";
 
 pub const ENVIRONMENT: &str =
     "  DBUS_SYSTEM_BUS_ADDRESS  the system bus's address, when --address is not given";
