@@ -406,6 +406,97 @@ async fn present_limits_are_configured_per_type() {
     assert_eq!(decided(&answers), 2, "{answers:?}");
 }
 
+/// The modes of the data folder and of every file in it.
+fn modes(data: &std::path::Path) -> Vec<(String, u32)> {
+    use std::os::unix::fs::MetadataExt;
+    let mut modes = vec![(
+        ".".to_string(),
+        std::fs::metadata(data).unwrap().mode() & 0o7777,
+    )];
+    for entry in std::fs::read_dir(data).unwrap() {
+        let entry = entry.unwrap();
+        let mode = entry.metadata().unwrap().mode() & 0o7777;
+        modes.push((entry.file_name().to_string_lossy().into_owned(), mode));
+    }
+    modes.sort();
+    modes
+}
+
+/// Started from a shell with umask 022 rather than under its unit, latchd
+/// still keeps its data private: the folder 0700, the snapshot, journal,
+/// event log and lock 0600 (others could read every code, or hold the
+/// lock so that latchd never starts). Files found open are made private,
+/// with a warning.
+#[tokio::test]
+async fn the_data_is_private_whatever_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o022));
+    let mut s = Setup::start(LOCK).await;
+    let ids = s.identifiers().await;
+    // Enough to compact the journal into a snapshot.
+    let items: Vec<Value> = (0..400)
+        .map(|i| {
+            json!({
+                "identifier_owner": {"name": "F", "type": "owner"},
+                "identifier_type": "inputCode",
+                "identifier_number": format!("{}", 100_000 + i),
+                "lock": "first",
+            })
+        })
+        .collect();
+    ids.import(&json!({ "list_items": items }).to_string())
+        .await
+        .unwrap();
+    let access = AccessProxy::new(&s.conn).await.unwrap();
+    access.present("inputCode", "100000").await.unwrap();
+    let snapshot = s.data.join("identifiers.toml");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !snapshot.exists() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(snapshot.exists(), "no compaction");
+    assert_eq!(s.daemon.stop(), Some(0));
+    let found = modes(&s.data);
+    for name in ["identifiers.toml", "events.toml", ".lock"] {
+        assert!(
+            found.iter().any(|(n, _)| n == name),
+            "{name} missing: {found:?}"
+        );
+    }
+    assert!(
+        found.iter().any(|(n, _)| n.starts_with("journal-")),
+        "{found:?}"
+    );
+    for (name, mode) in &found {
+        let private = if name == "." { 0o700 } else { 0o600 };
+        assert_eq!(*mode, private, "{name}: {mode:o}");
+    }
+
+    // Opened up by hand (or left so by an older latchd): made private at
+    // the next start, with a warning for each.
+    std::fs::set_permissions(&s.data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    for (name, _) in &found[1..] {
+        std::fs::set_permissions(s.data.join(name), std::fs::Permissions::from_mode(0o644))
+            .unwrap();
+    }
+    s.restart_stopped();
+    for (name, mode) in modes(&s.data) {
+        let private = if name == "." { 0o750 } else { 0o600 };
+        assert_eq!(mode, private, "{name}: {mode:o}");
+    }
+    let log = s.daemon.log();
+    assert!(
+        log.contains("the data folder was open to every user; made private"),
+        "{log}"
+    );
+    assert_eq!(
+        s.daemon
+            .log_count("a data file was open to other users; made private"),
+        found.len() - 1,
+        "{log}"
+    );
+}
+
 /// Resident and peak memory of a process, in KiB.
 fn memory_kib(pid: u32) -> (u64, u64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();

@@ -211,7 +211,7 @@ impl Writer {
         }
         if self.file.is_none() {
             self.file = Some(
-                OpenOptions::new()
+                crate::storage::private::options()
                     .create(true)
                     .append(true)
                     .open(&self.path)?,
@@ -240,7 +240,11 @@ impl Writer {
         };
         let tmp = self.path.with_extension("toml.tmp");
         {
-            let mut file = File::create(&tmp)?;
+            let mut file = crate::storage::private::options()
+                .create(true)
+                .truncate(true)
+                .write(true)
+                .open(&tmp)?;
             file.write_all(text.as_bytes())?;
             file.sync_all()?;
         }

@@ -15,6 +15,7 @@
 //! acknowledged and is dropped. Anything else that does not read back is
 //! corruption: loading stops with the file and line, and nothing is written.
 
+pub mod private;
 pub(crate) mod record;
 
 pub use record::{ApartmentRecord, ProfileRecord, Record};
@@ -269,7 +270,11 @@ pub(crate) fn seal(unsealed: &str) -> String {
 }
 
 fn write_synced(path: &Path, text: &str) -> io::Result<()> {
-    let mut file = File::create(path)?;
+    let mut file = private::options()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .open(path)?;
     file.write_all(text.as_bytes())?;
     file.sync_all()
 }
@@ -593,7 +598,14 @@ fn format_table<T, R: serde::Serialize>(
 pub struct Storage {
     dir: PathBuf,
     live: File,
+    live_path: PathBuf,
     live_len: u64,
+    /// A failed append left bytes past `live_len` that could not be cut
+    /// off: the next line would join them, so nothing is appended until
+    /// they are gone.
+    torn: bool,
+    #[cfg(test)]
+    pub(crate) faults: Arc<testing::Faults>,
     last_seq: u64,
     snapshot_bytes: u64,
     /// The running (or last) compaction's thread.
@@ -615,7 +627,7 @@ pub enum OpenError {
 /// Takes the folder's lock: one latchd (or `--reseal`) at a time.
 fn lock_folder(dir: &Path) -> Result<nix::fcntl::Flock<File>, OpenError> {
     let lock_path = dir.join(".lock");
-    let lock_file = OpenOptions::new()
+    let lock_file = private::options()
         .create(true)
         .truncate(false)
         .write(true)
@@ -638,13 +650,16 @@ impl Storage {
     pub fn open(dir: &Path, rules: Rules) -> Result<(Storage, Registry), OpenError> {
         check_folder(dir)?;
         if !dir.exists() {
-            fs::create_dir_all(dir).map_err(io_at(dir))?;
+            private::create_folder(dir).map_err(io_at(dir))?;
             // The new folder's own entry is durable only once its parent is
             // synced (ext4 happens to do it; not every file system does).
             if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
                 sync_dir(parent).map_err(io_at(parent))?;
             }
         }
+        // Before the lock is taken: a lock file others could open is one
+        // they could hold so that latchd never starts.
+        private::secure_folder(dir).map_err(io_at(dir))?;
         let lock = lock_folder(dir)?;
         let loaded = load(dir, rules)?;
         // A snapshot that was being written when latchd stopped (or whose
@@ -661,7 +676,12 @@ impl Storage {
             Some(last) => last,
             None => {
                 let path = dir.join(segment_name(loaded.last_seq + 1));
-                File::create(&path).map_err(io_at(&path))?;
+                private::options()
+                    .create(true)
+                    .truncate(true)
+                    .write(true)
+                    .open(&path)
+                    .map_err(io_at(&path))?;
                 sync_dir(dir).map_err(io_at(dir))?;
                 (path, 0)
             }
@@ -681,7 +701,11 @@ impl Storage {
         let storage = Storage {
             dir: dir.to_path_buf(),
             live,
+            live_path,
             live_len,
+            torn: false,
+            #[cfg(test)]
+            faults: Arc::default(),
             last_seq: loaded.last_seq,
             snapshot_bytes: loaded.snapshot_bytes,
             compaction: None,
@@ -692,27 +716,76 @@ impl Storage {
 
     /// Appends these changes as consecutive journal lines and makes them
     /// durable. On error nothing of them counts: the segment is cut back.
+    /// When even that fails, appends are refused (the door, which reads,
+    /// goes on deciding) until a later one can cut the segment back first.
     pub fn append(&mut self, changes: &[&Change]) -> io::Result<()> {
+        self.mend_torn()?;
         let mut text = String::new();
         for (n, change) in changes.iter().enumerate() {
             text.push_str(&format_line(self.last_seq + 1 + n as u64, change));
         }
-        let result = self
-            .live
-            .write_all(text.as_bytes())
-            .and_then(|_| self.live.sync_data());
-        match result {
+        match self.write_line(text.as_bytes()) {
             Ok(()) => {
                 self.live_len += text.len() as u64;
                 self.last_seq += changes.len() as u64;
                 Ok(())
             }
             Err(e) => {
-                // Best effort: a partial line left behind would read as a torn tail anyway.
-                let _ = self.live.set_len(self.live_len);
+                // A part of the lines may be there (a full disk): cut it off.
+                if let Err(cut) = self.cut_back() {
+                    self.torn = true;
+                    log::error!(
+                        file = self.live_path.display().to_string().as_str(),
+                        error = cut.to_string().as_str();
+                        "could not cut a failed journal write off; mutations are refused until it can be"
+                    );
+                }
                 Err(e)
             }
         }
+    }
+
+    /// Cuts a torn segment back before anything else is appended to it.
+    fn mend_torn(&mut self) -> io::Result<()> {
+        if !self.torn {
+            return Ok(());
+        }
+        self.cut_back().map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!(
+                    "{} still ends in a failed write that cannot be cut off ({e}); mutations are refused until it can be",
+                    self.live_path.display()
+                ),
+            )
+        })?;
+        self.torn = false;
+        log::info!(file = self.live_path.display().to_string().as_str(); "the failed journal write is cut off; mutations are taken again");
+        Ok(())
+    }
+
+    fn write_line(&mut self, bytes: &[u8]) -> io::Result<()> {
+        #[cfg(test)]
+        if self.faults.write.load(std::sync::atomic::Ordering::SeqCst) {
+            // Half of it reaches the file, as on a disk that filled up.
+            self.live.write_all(&bytes[..bytes.len() / 2])?;
+            return Err(io::Error::other("injected: the write failed"));
+        }
+        self.live.write_all(bytes)?;
+        self.live.sync_data()
+    }
+
+    fn cut_back(&mut self) -> io::Result<()> {
+        #[cfg(test)]
+        if self
+            .faults
+            .truncate
+            .load(std::sync::atomic::Ordering::SeqCst)
+        {
+            return Err(io::Error::other("injected: the truncate failed"));
+        }
+        self.live.set_len(self.live_len)?;
+        self.live.sync_data()
     }
 
     pub fn last_seq(&self) -> u64 {
@@ -742,12 +815,13 @@ impl Storage {
             .into_iter()
             .filter(|p| *p != next_path)
             .collect();
-        let next = OpenOptions::new()
+        let next = private::options()
             .create(true)
             .append(true)
             .open(&next_path)?;
         sync_dir(&self.dir)?;
         self.live = next;
+        self.live_path = next_path;
         self.live_len = 0;
         let parts = SnapshotParts::of(registry);
         let last_seq = self.last_seq;
@@ -884,8 +958,20 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
 /// Writes a snapshot of `registry` into an empty folder (tests and benchmarks
 /// prepare large databases with it).
 pub fn write_fresh(dir: &Path, registry: &Registry) -> io::Result<()> {
-    fs::create_dir_all(dir)?;
+    private::create_folder(dir)?;
     write_snapshot(dir, &SnapshotParts::of(registry), 0, &[]).map(|_| ())
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::sync::atomic::AtomicBool;
+
+    /// Failures a test makes the live segment's writes and truncates meet.
+    #[derive(Default)]
+    pub struct Faults {
+        pub write: AtomicBool,
+        pub truncate: AtomicBool,
+    }
 }
 
 #[cfg(test)]

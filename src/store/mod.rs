@@ -393,3 +393,63 @@ impl Store {
 fn read_lock(lock: &RwLock<Registry>) -> std::sync::RwLockReadGuard<'_, Registry> {
     lock.read().unwrap_or_else(|e| e.into_inner())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::Ordering::SeqCst;
+
+    fn code(number: &str) -> String {
+        serde_json::json!({
+            "identifier_owner": {"name": "A", "type": "owner"},
+            "identifier_type": "inputCode", "identifier_number": number, "lock": "first",
+        })
+        .to_string()
+    }
+
+    /// A journal write fails and so does cutting it back: the store
+    /// refuses mutations (StorageFailed) while the segment ends in the
+    /// failed write, the door goes on deciding, and once the segment can be
+    /// cut back mutations are taken again; what was acknowledged reads back
+    /// after a restart.
+    #[tokio::test]
+    async fn a_failed_write_that_cannot_be_cut_back_stops_mutations_not_the_door() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let (storage, registry) = Storage::open(&data, Rules::default()).unwrap();
+        let faults = storage.faults.clone();
+        let (store, owner) = Store::start(registry, storage).unwrap();
+        store.create(&code("1111")).await.unwrap();
+
+        faults.write.store(true, SeqCst);
+        faults.truncate.store(true, SeqCst);
+        assert!(matches!(
+            store.create(&code("2222")).await,
+            Err(StoreError::Storage(_))
+        ));
+        // The disk works again, but the failed write is still there.
+        faults.write.store(false, SeqCst);
+        let refused = store.create(&code("3333")).await.unwrap_err().to_string();
+        assert!(refused.contains("cannot be cut off"), "{refused}");
+        let clock = Clock {
+            now_unix: 1_800_000_000,
+            synchronised: true,
+            require_sync: false,
+        };
+        let verdict = store
+            .present(IdentifierType::InputCode, "1111", clock)
+            .await
+            .unwrap();
+        assert!(matches!(verdict, Verdict::Granted { .. }), "{verdict:?}");
+
+        faults.truncate.store(false, SeqCst);
+        let uid = store.create(&code("4444")).await.unwrap();
+        drop(store);
+        owner.join().unwrap();
+
+        let (_, registry) = Storage::open(&data, Rules::default()).unwrap();
+        let numbers: Vec<&str> = registry.iter().map(|i| i.body.number.as_str()).collect();
+        assert_eq!(numbers, vec!["1111", "4444"]);
+        assert!(registry.get(uid).is_ok());
+    }
+}
