@@ -1138,6 +1138,24 @@ async fn csv_export_then_import_keeps_every_name_and_number_exactly() {
     let file = s.dir.path().join("awkward.csv");
     let path = file.to_str().unwrap();
     ok(bus, &["identifiers", "export", path]).await;
+    let csv = std::fs::read_to_string(&file).unwrap();
+    // No cell is a formula to a spreadsheet.
+    let mut cells = csv::ReaderBuilder::new().from_reader(csv.as_bytes());
+    for record in cells.records() {
+        for cell in record.unwrap().iter() {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{cell:?} in {csv}"
+            );
+        }
+    }
+    assert!(
+        csv.contains(",\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\","),
+        "{csv}"
+    );
+    assert!(csv.contains(",'+1,"), "{csv}");
+    assert!(csv.contains(",'''=twice,"), "{csv}");
+
     let uids: Vec<String> = (1..=sent.len()).map(|n| n.to_string()).collect();
     let mut delete = vec!["identifiers", "delete-many"];
     delete.extend(uids.iter().map(String::as_str));

@@ -56,7 +56,15 @@ Names and numbers are read exactly as written, spaces included, so export
 then import gives every one back byte for byte: a field with a comma, a
 double quote or a line break is in double quotes, its double quotes doubled
 (RFC 4180). Spaces around the header's names and around the other fields
-(words, times and max_passes) are ignored.";
+(words, times and max_passes) are ignored.
+
+So that a spreadsheet does not run a field as a formula, export writes a
+text field that starts with =, +, -, @, a tab, CR, LF or NUL with a single
+quote (') in front, and one that is single quotes followed by one of those
+with one more single quote. Import takes one leading single quote off a
+field exactly when the rest is single quotes followed by one of those
+characters. So every name reads back as it was: the field '=1+1 is the name
+=1+1, ''=1 is '=1, and 'x and O'Brien stay as they are.";
 
 pub const ENVIRONMENT: &str =
     "  DBUS_SYSTEM_BUS_ADDRESS  the system bus's address, when --address is not given";

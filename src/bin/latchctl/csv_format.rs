@@ -2,16 +2,53 @@
 //! `uid,type,number,owner_name,owner_type,lock,valid_from,valid_to,max_passes,passes_left`.
 //!
 //! Export then import gives back every name and number byte for byte, as
-//! JSON does.
+//! JSON does. Two rules make it so:
 //!
 //! - Fields are read exactly as written (RFC 4180: a field with a comma, a
 //!   double quote or a line break is in double quotes, its quotes doubled).
 //!   Only spaces around the header's names, and around the fields that are
 //!   words or numbers (type, owner_type, lock, the times, max_passes), are
 //!   ignored: none of those can hold a space.
+//! - A spreadsheet takes a cell that starts with `=`, `+`, `-`, `@`, a tab or
+//!   a CR for a formula (OWASP's CSV injection; LF and NUL are treated
+//!   alike here). Export writes such a text field with one single quote in
+//!   front, which spreadsheets honour as "this is text" and do not show.
+//!   So that this is reversible, a field that already is quotes followed
+//!   by such a character (`'=x`) gets one more (`''=x`). Import takes one
+//!   leading quote off exactly when what follows it is quotes followed by
+//!   such a character: `'=x` is `=x`, `''=x` is `'=x`, while `'x`,
+//!   `O'Brien` and `'` are kept as they are. Numbers latchctl writes from
+//!   latchd's numbers are not quoted: a spreadsheet reads `-1` as a number.
 
 use crate::body::{parse_time, Fields};
 use serde_json::Value;
+use std::borrow::Cow;
+
+/// The first characters that make a spreadsheet read a cell as a formula.
+const FORMULA_START: [char; 8] = ['=', '+', '-', '@', '\t', '\r', '\n', '\0'];
+
+/// Whether `text` is any number of single quotes, then a formula start.
+fn formula_behind_quotes(text: &str) -> bool {
+    text.trim_start_matches('\'').starts_with(FORMULA_START)
+}
+
+/// A text field as export writes it: with one single quote in front when
+/// it is (behind any quotes of its own) a formula to a spreadsheet.
+fn quote_text(text: &str) -> Cow<'_, str> {
+    if formula_behind_quotes(text) {
+        Cow::Owned(format!("'{text}"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// A field as written back to the text: [`quote_text`] undone.
+fn unquote_text(field: &str) -> &str {
+    match field.strip_prefix('\'') {
+        Some(rest) if formula_behind_quotes(rest) => rest,
+        _ => field,
+    }
+}
 
 pub const HEADER: [&str; 10] = [
     "uid",
@@ -37,12 +74,14 @@ pub fn write(items: &[Value], out: impl std::io::Write) -> Result<(), String> {
     w.flush().map_err(|e| e.to_string())
 }
 
-/// One item as the ten fields of a line.
+/// One item as the ten fields of a line. Every text is [`quote_text`]ed;
+/// latchd's numbers are written as they are.
 fn row(item: &Value) -> [String; 10] {
     let text = |v: &Value| match v {
-        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => quote_text(s).into_owned(),
         Value::Null => String::new(),
-        other => other.to_string(),
+        other => quote_text(&other.to_string()).into_owned(),
     };
     let time = &item["valid"]["time"];
     let passes = &item["valid"]["passes"];
@@ -129,6 +168,7 @@ pub fn read(input: impl std::io::Read) -> Result<Vec<Line>, (u64, String)> {
             let field = columns[column(name)]
                 .and_then(|i| record.get(i))
                 .unwrap_or("");
+            let field = unquote_text(field);
             match name {
                 "number" | "owner_name" => field,
                 _ => field.trim_matches(' '),
@@ -293,7 +333,7 @@ mod tests {
     ];
 
     /// `names` (with `numbers` of license plates) through write and read.
-    fn round_trip(items: &[(String, String)]) -> Vec<(String, String)> {
+    fn round_trip(items: &[(String, String)]) -> (String, Vec<(String, String)>) {
         let items: Vec<Value> = items
             .iter()
             .enumerate()
@@ -309,13 +349,20 @@ mod tests {
         write(&items, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         let read = read(text.as_bytes()).unwrap_or_else(|e| panic!("{e:?} in {text:?}"));
-        read.into_iter()
+        let back = read
+            .into_iter()
             .map(|l| (l.fields.name, l.fields.number))
-            .collect()
+            .collect();
+        (text, back)
+    }
+
+    /// Whether a spreadsheet would take a cell starting so as a formula.
+    fn formula(cell: &str) -> bool {
+        cell.starts_with(['=', '+', '-', '@', '\t', '\r'])
     }
 
     #[test]
-    fn every_name_and_number_reads_back_exactly() {
+    fn every_name_and_number_reads_back_exactly_and_no_cell_is_a_formula() {
         // The awkward names, and every string of up to four characters of
         // an alphabet of the awkward characters.
         let alphabet = [
@@ -338,11 +385,57 @@ mod tests {
             .enumerate()
             .map(|(n, name)| (name.clone(), numbers[n % numbers.len()].to_string()))
             .collect();
-        let back = round_trip(&items);
+        let (text, back) = round_trip(&items);
         assert_eq!(back.len(), items.len());
         for (sent, got) in items.iter().zip(&back) {
             assert_eq!(sent, got);
         }
+        // What a spreadsheet would see: no cell starts a formula.
+        let mut plain = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+        for record in plain.records() {
+            for cell in record.unwrap().iter() {
+                assert!(!formula(cell), "{cell:?} is a formula");
+            }
+        }
+    }
+
+    #[test]
+    fn formulas_get_one_quote_and_lose_it_on_import() {
+        let items: Vec<(String, String)> = [
+            ("=HYPERLINK(\"http://x\",\"y\")", "-AB 1"),
+            ("'=x", "AB"),
+            ("'x", "AB"),
+            ("@a", "AB"),
+        ]
+        .map(|(name, number)| (name.to_string(), number.to_string()))
+        .to_vec();
+        let (text, back) = round_trip(&items);
+        assert_eq!(back, items);
+        let written: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            written[1],
+            "0,license_plate,'-AB 1,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",owner,first,,,,"
+        );
+        assert_eq!(written[2], "1,license_plate,AB,''=x,owner,first,,,,");
+        assert_eq!(written[3], "2,license_plate,AB,'x,owner,first,,,,");
+        assert_eq!(written[4], "3,license_plate,AB,'@a,owner,first,,,,");
+        // A file written by hand: the one quote in front of a formula goes,
+        // any other quote stays.
+        let read = lines("type,number,owner_name\ncard,1,'=1+1\ncard,2,'x\ncard,3,''@x\n").unwrap();
+        assert_eq!(read[0].1.name, "=1+1");
+        assert_eq!(read[1].1.name, "'x");
+        assert_eq!(read[2].1.name, "'@x");
+        // latchd's numbers are written as numbers, a negative one too; text
+        // where a number belongs is quoted as any text is.
+        let odd = json!({"identifier_uid": 1, "identifier_owner": {"name": "A", "type": "owner"},
+            "identifier_type": "card", "identifier_number": "1", "lock": "first",
+            "valid": {"time": {"is_permanent": false, "from": -86400, "to": "=1"},
+                      "passes": {"is_permanent": true}}});
+        let mut out = Vec::new();
+        write(&[odd], &mut out).unwrap();
+        assert!(String::from_utf8(out)
+            .unwrap()
+            .ends_with("\n1,card,1,A,owner,first,-86400,'=1,,\n"));
     }
 
     #[test]
