@@ -1188,6 +1188,71 @@ async fn csv_export_then_import_keeps_every_name_and_number_exactly() {
     }
 }
 
+/// latchctl run by `sh` with the umask `mask`.
+fn with_umask(mask: &str) -> Vec<String> {
+    vec![
+        "sh".to_string(),
+        "-c".to_string(),
+        format!("umask {mask} && exec \"$0\" \"$@\""),
+        LATCHCTL.to_string(),
+    ]
+}
+
+/// The permission bits of `path`, in octal.
+fn mode_of(path: &std::path::Path) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    format!(
+        "{:o}",
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
+    )
+}
+
+#[tokio::test]
+async fn export_files_are_readable_by_their_owner_only() {
+    let s = Setup::start("").await;
+    let bus = &s.bus;
+    ok(bus, &card_flags("12:34:56:79", "Alice")).await;
+    // Every PIN and card number is in the file: 0600 under the usual
+    // umask, in both formats.
+    for name in ["ids.csv", "ids.json"] {
+        let file = s.dir.path().join(name);
+        let path = file.to_str().unwrap();
+        let run = run_as(
+            &with_umask("022"),
+            bus,
+            &["identifiers", "export", path],
+            None,
+        )
+        .await;
+        assert_eq!(run.status, 0, "{run:?}");
+        assert_eq!(mode_of(&file), "600", "{name}");
+        assert!(std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("12:34:56:79"));
+    }
+    // A file that is there already, readable by everyone and longer than
+    // the export, is made private before the identifiers go into it.
+    use std::os::unix::fs::PermissionsExt;
+    let file = s.dir.path().join("old.csv");
+    std::fs::write(&file, "x".repeat(10_000)).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let path = file.to_str().unwrap();
+    let run = run_as(
+        &with_umask("000"),
+        bus,
+        &["identifiers", "export", path],
+        None,
+    )
+    .await;
+    assert_eq!(run.status, 0, "{run:?}");
+    assert_eq!(mode_of(&file), "600");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "uid,type,number,owner_name,owner_type,lock,valid_from,valid_to,max_passes,passes_left\n\
+         1,card,12:34:56:79,Alice,owner,first,,,,\n"
+    );
+}
+
 /// An export's items without their uids.
 fn items_without_uids(export: &str) -> Vec<Value> {
     let value: Value = serde_json::from_str(export).unwrap();

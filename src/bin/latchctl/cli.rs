@@ -280,6 +280,11 @@ Write every identifier to FILE, or to standard output without one. JSON is
 {{\"list_items\":[item, ...]}}, one item a line, which import takes back as it
 is.
 
+The export holds every PIN and card number, so FILE is made readable and
+writable by its owner only (mode 0600, whatever the umask), also when it
+was there before with wider permissions; if that cannot be done, nothing is
+written.
+
 {CSV_FORMAT}"),
         after_long_help = "\
 Examples:

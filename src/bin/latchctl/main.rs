@@ -762,7 +762,7 @@ async fn export(
     match file {
         None | Some("-") => write_out(&text),
         Some(file) => {
-            std::fs::write(file, text)
+            write_private(file, text.as_bytes())
                 .map_err(|e| Failure::local(format!("{file}: {}", io_message(&e))))?;
             match out {
                 Output::Json => print_json(&json!({ "count": all.len() })),
@@ -774,6 +774,28 @@ async fn export(
             }
         }
     }
+}
+
+/// Writes `bytes` to `file` so that only its owner may read it (mode
+/// 0600, whatever the umask): an export holds every PIN and card number. A
+/// new file is created so; a regular file that is already there is made
+/// 0600 before it is emptied and written, and if that cannot be done
+/// nothing is written. Anything else (a pipe, /dev/stdout) is written to
+/// as it is.
+fn write_private(file: &str, bytes: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(file)?;
+    if f.metadata()?.file_type().is_file() {
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        f.set_len(0)?;
+    }
+    f.write_all(bytes)?;
+    f.flush()
 }
 
 async fn locks(clients: &Clients, out: Output, cmd: &LocksCommand) -> Result<(), Failure> {
