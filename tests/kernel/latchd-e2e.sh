@@ -192,6 +192,62 @@ check "exit button opens after the reload" wait_line 1 5
 echo pull-up > "$exit_pull"
 check "first closes again" wait_line 0 6
 
+# SIGHUP with a configuration whose new lock line does not exist: the
+# previous configuration runs again with the relays it held, never let go
+# of (a released line may float: a door could open). gpio-sim returns a
+# released line to its pull, so with both relay lines pulled up a release,
+# however short, reads 1 until the line is requested again: a watcher reads
+# both lines (with `read`, no process per read) through the whole reload.
+# Neither line may read 1, be requested again, or lose latchd as consumer.
+cp "$tmp/latchd.toml" "$tmp/latchd.toml.good"
+first_pull=$KERNEL_RIG_SIM_DIR/sim_gpio${KERNEL_RIG_LINE_GPIO17}/pull
+second_pull=$KERNEL_RIG_SIM_DIR/sim_gpio${KERNEL_RIG_LINE_GPIO27}/pull
+echo pull-up > "$first_pull"
+echo pull-up > "$second_pull"
+sed -i 's/^line = "GPIO27"$/line = "LATCHD_E2E_NO_SUCH_LINE"/' "$tmp/latchd.toml"
+requested() { grep -c "relay line requested, locked lock=$1 " "$tmp/latchd.log"; }
+requested_first=$(requested first) requested_second=$(requested second)
+fallbacks=$(grep -c "the previous configuration runs again" "$tmp/latchd.log")
+connected=$(grep -c "input device connected" "$tmp/latchd.log")
+rm -f "$tmp/watch-stop" "$tmp/watch-seen"
+(
+  reads=0
+  while [ ! -e "$tmp/watch-stop" ]; do
+    read -r a < "$value"; read -r b < "$second"
+    [ "$a$b" = 00 ] || echo "GPIO17=$a GPIO27=$b after $reads reads" >> "$tmp/watch-seen"
+    reads=$((reads + 1))
+  done
+  echo "watcher: $reads reads of both lines" >> "$tmp/watch-reads"
+) &
+watcher=$!
+kill -HUP "$latchd"
+for _ in $(seq 400); do
+  [ "$(grep -c "the previous configuration runs again" "$tmp/latchd.log")" -gt "$fallbacks" ] && break
+  sleep 0.05
+done
+check "missing lock line: the previous configuration runs again" \
+  test "$(grep -c "the previous configuration runs again" "$tmp/latchd.log")" -gt "$fallbacks"
+check "missing lock line: latchd still running" kill -0 "$latchd"
+check "missing lock line: readers grabbed again" wait_connected $((connected + 3))
+touch "$tmp/watch-stop"
+wait "$watcher"
+cat "$tmp/watch-reads"
+if [ -e "$tmp/watch-seen" ]; then
+  echo "released: $(wc -l < "$tmp/watch-seen") reads not 0, the first: $(head -n 1 "$tmp/watch-seen")"
+fi
+check "missing lock line: neither relay line ever released (read open)" test ! -e "$tmp/watch-seen"
+check "missing lock line: GPIO17 not requested again" test "$(requested first)" = "$requested_first"
+check "missing lock line: GPIO27 not requested again" test "$(requested second)" = "$requested_second"
+info=$(gpioinfo "$KERNEL_RIG_CHIP_NAME")
+check "missing lock line: GPIO17 still held by latchd, output" grep -Eq '"GPIO17" +"latchd-first" +output' <<<"$info"
+check "missing lock line: GPIO27 still held by latchd, output" grep -Eq '"GPIO27" +"latchd-second" +output' <<<"$info"
+echo 4711 >&3
+check "missing lock line: the kept relay opens" wait_line 1 5
+check "first closes again" wait_line 0 6
+cp "$tmp/latchd.toml.good" "$tmp/latchd.toml"
+echo pull-down > "$first_pull"
+echo pull-down > "$second_pull"
+
 # SIGKILL while open: latchd gets no chance to lock. The restart requests
 # the relay locked before it loads its data. (gpio-sim returns a released
 # line to its pull; a real chip keeps it driven until the restart.)
