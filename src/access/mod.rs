@@ -599,7 +599,6 @@ mod tests {
                 .map(|(name, relay)| locks::testing::spec(name, 3000, relay))
                 .collect();
             start(config, specs, self.rig.store.clone(), &self.shared)
-                .ok()
                 .expect("the access path starts")
         }
     }
