@@ -336,6 +336,8 @@ pub struct PresentLimitConfig {
     pub window_s: Option<Spanned<u64>>,
     /// ...lock the caller out of this type for `lockout_s`.
     pub lockout_s: Option<Spanned<u64>>,
+    /// And at most this many in any hour.
+    pub max_denials_per_hour: Option<Spanned<u64>>,
 }
 
 impl PresentLimitsConfig {
@@ -359,6 +361,11 @@ impl PresentLimitsConfig {
                 ("max_denials", &limit.max_denials, 1..=MAX_DENIALS),
                 ("window_s", &limit.window_s, 1..=86_400),
                 ("lockout_s", &limit.lockout_s, 1..=7 * 86_400),
+                (
+                    "max_denials_per_hour",
+                    &limit.max_denials_per_hour,
+                    1..=MAX_DENIALS,
+                ),
             ] {
                 if let Some(value) = value {
                     out.push((
@@ -392,6 +399,9 @@ impl AuthConfig {
                     max_failures: value(&limit.max_denials).map_or(d.max_failures, |n| n as usize),
                     window: value(&limit.window_s).map_or(d.window, Duration::from_secs),
                     lockout: value(&limit.lockout_s).map_or(d.lockout, Duration::from_secs),
+                    per_hour: value(&limit.max_denials_per_hour)
+                        .map(|n| n as usize)
+                        .or(d.per_hour),
                 },
             );
         }

@@ -164,20 +164,17 @@ impl Reader {
         let keypad = self.keypad.as_mut().expect("a keypad reader has a keypad");
         // A right code forgives none of the wrong ones before it: someone
         // who knows one code cannot reset the count with it.
-        match event {
-            ReaderEvent::Presented { granted: false, .. } => {
-                if let Some(until) = keypad.wrong_code(now) {
-                    let seconds = until.duration_since(now).as_secs();
-                    log::warn!(source = self.source.as_str(), lockout_seconds = seconds; "keypad locked out after wrong codes");
-                    gate.note(
-                        self.source.clone(),
-                        Some(IdentifierType::InputCode),
-                        "keypad locked out",
-                        Vec::new(),
-                    );
-                }
+        if let ReaderEvent::Presented { granted: false, .. } = event {
+            if let Some(until) = keypad.wrong_code(now) {
+                let seconds = until.duration_since(now).as_secs();
+                log::warn!(source = self.source.as_str(), lockout_seconds = seconds; "keypad locked out after wrong codes");
+                gate.note(
+                    self.source.clone(),
+                    Some(IdentifierType::InputCode),
+                    "keypad locked out",
+                    Vec::new(),
+                );
             }
-            _ => {}
         }
         event
     }

@@ -67,6 +67,7 @@ impl Keypad {
             max_failures: rules.max_failures,
             window: rules.failure_window,
             lockout: rules.lockout,
+            per_hour: None,
         });
         Keypad {
             rules,

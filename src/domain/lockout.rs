@@ -8,6 +8,11 @@
 //! admits a guess: [`Lockout::admit`] refuses one more once the failures of
 //! the window and the guesses still being decided reach the limit, so no
 //! number of guesses in flight gets past it.
+//!
+//! A guesser who paces itself under the window is held by a second, slower
+//! limit: at most `per_hour` wrong guesses in any hour (without it, 4 codes
+//! a minute never trip a 5-in-60-s lockout and search 10,000 codes in under
+//! two days).
 
 use super::identifier::IdentifierType;
 use std::collections::VecDeque;
@@ -19,7 +24,13 @@ pub struct LockoutRules {
     pub max_failures: usize,
     pub window: Duration,
     pub lockout: Duration,
+    /// At most this many wrong guesses in any hour; reaching it locks the
+    /// source out until the oldest of them is an hour old.
+    pub per_hour: Option<usize>,
 }
+
+/// The window of `per_hour`.
+const HOUR: Duration = Duration::from_secs(3600);
 
 impl Default for LockoutRules {
     fn default() -> Self {
@@ -27,6 +38,7 @@ impl Default for LockoutRules {
             max_failures: 5,
             window: Duration::from_secs(60),
             lockout: Duration::from_secs(300),
+            per_hour: None,
         }
     }
 }
@@ -34,9 +46,12 @@ impl Default for LockoutRules {
 #[derive(Debug, Clone)]
 pub struct Lockout {
     rules: LockoutRules,
-    /// Each wrong guess of the window: when, and a tag of what was guessed
-    /// (None: every failure counts).
+    /// Each wrong guess of the window (and of the hour, with `per_hour`):
+    /// when, and a tag of what was guessed (None: every failure counts).
     failures: VecDeque<(Instant, Option<u64>)>,
+    /// The window's limit counts the failures from here on: those before
+    /// the end of the last lockout were paid for by it.
+    counted_from: Option<Instant>,
     /// Guesses admitted and not yet settled.
     in_flight: usize,
     locked_until: Option<Instant>,
@@ -47,6 +62,7 @@ impl Lockout {
         Lockout {
             rules,
             failures: VecDeque::new(),
+            counted_from: None,
             in_flight: 0,
             locked_until: None,
         }
@@ -58,7 +74,6 @@ impl Lockout {
             Some(until) if now < until => Some(until),
             Some(_) => {
                 self.locked_until = None;
-                self.failures.clear();
                 None
             }
             None => None,
@@ -75,10 +90,16 @@ impl Lockout {
             return Err(until);
         }
         self.forget_old(now);
-        if self.failures.len() + self.in_flight >= self.rules.max_failures {
-            // Not locked out yet: a guess in flight may still be right.
-            let oldest = self.failures.front().map_or(now, |(t, _)| *t);
-            return Err(later(oldest, self.rules.window));
+        // Not locked out yet: a guess in flight may still be right.
+        let (window, in_window) = self.in_window(now);
+        if in_window + self.in_flight >= self.rules.max_failures {
+            return Err(later(window.unwrap_or(now), self.rules.window));
+        }
+        if let Some(per_hour) = self.rules.per_hour {
+            if self.failures.len() + self.in_flight >= per_hour {
+                let oldest = self.failures.front().map_or(now, |(t, _)| *t);
+                return Err(later(oldest, HOUR));
+            }
         }
         self.in_flight += 1;
         Ok(())
@@ -113,22 +134,48 @@ impl Lockout {
             return None;
         }
         self.failures.push_back((now, tag));
-        if self.failures.len() >= self.rules.max_failures {
-            let until = later(now, self.rules.lockout);
-            self.locked_until = Some(until);
-            self.failures.clear();
-            Some(until)
+        let until = if self.in_window(now).1 >= self.rules.max_failures {
+            later(now, self.rules.lockout)
+        } else if self
+            .rules
+            .per_hour
+            .is_some_and(|n| self.failures.len() >= n)
+        {
+            let oldest = self.failures.front().map_or(now, |(t, _)| *t);
+            later(oldest, HOUR)
         } else {
-            None
+            return None;
+        };
+        self.locked_until = Some(until);
+        self.counted_from = Some(until);
+        Some(until)
+    }
+
+    /// The oldest failure the window's limit counts at `now`, and how many
+    /// it counts.
+    fn in_window(&self, now: Instant) -> (Option<Instant>, usize) {
+        let mut counted = self.failures.iter().map(|(t, _)| *t).filter(|t| {
+            now.saturating_duration_since(*t) <= self.rules.window
+                && self.counted_from.is_none_or(|from| *t >= from)
+        });
+        let oldest = counted.next();
+        (oldest, oldest.map_or(0, |_| 1 + counted.count()))
+    }
+
+    /// How long failures are kept: the window, or the hour.
+    fn kept(&self) -> Duration {
+        match self.rules.per_hour {
+            Some(_) => self.rules.window.max(HOUR),
+            None => self.rules.window,
         }
     }
 
     fn forget_old(&mut self, now: Instant) {
-        let window = self.rules.window;
+        let kept = self.kept();
         while self
             .failures
             .front()
-            .is_some_and(|(t, _)| now.saturating_duration_since(*t) > window)
+            .is_some_and(|(t, _)| now.saturating_duration_since(*t) > kept)
         {
             self.failures.pop_front();
         }
@@ -143,7 +190,7 @@ impl Lockout {
             && self
                 .failures
                 .back()
-                .is_none_or(|(t, _)| now.saturating_duration_since(*t) > self.rules.window)
+                .is_none_or(|(t, _)| now.saturating_duration_since(*t) > self.kept())
     }
 }
 
@@ -158,22 +205,25 @@ pub struct PresentLimits([LockoutRules; 6]);
 impl PresentLimits {
     /// The limit of `kind` when the configuration sets none.
     pub fn default_for(kind: IdentifierType) -> LockoutRules {
-        let rules = |max_failures, window_s, lockout_s| LockoutRules {
+        let rules = |max_failures, window_s, lockout_s, per_hour| LockoutRules {
             max_failures,
             window: Duration::from_secs(window_s),
             lockout: Duration::from_secs(lockout_s),
+            per_hour: Some(per_hour),
         };
         match kind {
-            // As a keypad's: 10,000 four-digit codes take about a week.
-            IdentifierType::InputCode => rules(5, 60, 300),
-            // Numbers that can be enumerated (a facility's 16-bit range),
-            // or that nobody presents wrong ten times a minute.
+            // As a keypad's, and 20 an hour for a guesser that paces
+            // itself: 10,000 four-digit codes take about three weeks.
+            IdentifierType::InputCode => rules(5, 60, 300, 20),
+            // Numbers that can be enumerated (a facility's 16-bit range:
+            // about 46 days), or that nobody presents wrong ten times a
+            // minute.
             IdentifierType::Card
             | IdentifierType::Ukey
             | IdentifierType::Qr
-            | IdentifierType::FaceId => rules(10, 60, 300),
+            | IdentifierType::FaceId => rules(10, 60, 300, 60),
             // Unknown cars are denied all day; plates are not secrets.
-            IdentifierType::LicensePlate => rules(60, 60, 60),
+            IdentifierType::LicensePlate => rules(60, 60, 60, 3600),
         }
     }
 
@@ -223,6 +273,7 @@ mod tests {
             max_failures: 3,
             window: s(60),
             lockout: s(300),
+            per_hour: None,
         });
         assert_eq!(l.failed(t), None);
         assert_eq!(l.failed(t + s(70)), None, "the first one left the window");
@@ -241,7 +292,42 @@ mod tests {
             max_failures,
             window: Duration::from_secs(60),
             lockout: Duration::from_secs(300),
+            per_hour: None,
         }
+    }
+
+    /// A guesser that paces itself under the window (4 a minute never trips
+    /// 5 in 60 s) is held to `per_hour`.
+    #[test]
+    fn a_paced_guesser_is_held_to_the_hourly_limit() {
+        let t = Instant::now();
+        let mut l = Lockout::new(LockoutRules {
+            per_hour: Some(20),
+            ..rules(5)
+        });
+        let mut decided = 0u64;
+        // One guess every 16 s for two hours.
+        for n in 0..450u64 {
+            let now = t + Duration::from_secs(16 * n);
+            if l.admit(now).is_ok() {
+                decided += 1;
+                l.settle(now, Some(n));
+            }
+        }
+        assert!((40..=41).contains(&decided), "20 an hour: {decided}");
+        // Without the hourly limit it would have been every one of them.
+        let mut l = Lockout::new(rules(5));
+        let all = (0..450u64)
+            .filter(|n| {
+                let now = t + Duration::from_secs(16 * n);
+                let ok = l.admit(now).is_ok();
+                if ok {
+                    l.settle(now, Some(*n));
+                }
+                ok
+            })
+            .count();
+        assert_eq!(all, 450);
     }
 
     /// Wrong guesses between right ones still lock the source out: a right
@@ -308,6 +394,7 @@ mod tests {
             max_failures: 1,
             window: Duration::from_secs(60),
             lockout: Duration::from_secs(i64::MAX as u64),
+            per_hour: None,
         });
         let until = l.failed(t).expect("locked out");
         let years = Duration::from_secs(1000 * 365 * 86400);
