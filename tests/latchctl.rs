@@ -1251,6 +1251,37 @@ async fn export_files_are_readable_by_their_owner_only() {
         "uid,type,number,owner_name,owner_type,lock,valid_from,valid_to,max_passes,passes_left\n\
          1,card,12:34:56:79,Alice,owner,first,,,,\n"
     );
+    // A QR picture opens the door: private too.
+    let uid = ok(
+        bus,
+        &[
+            "identifiers",
+            "create",
+            "--type",
+            "qr",
+            "--number",
+            "123e4567-e89b-12d3-a456-426614174000",
+            "--name",
+            "Q",
+        ],
+    )
+    .await;
+    let png = s.dir.path().join("qr.png");
+    let run = run_as(
+        &with_umask("022"),
+        bus,
+        &[
+            "identifiers",
+            "qr",
+            uid.trim(),
+            "--out",
+            png.to_str().unwrap(),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(run.status, 0, "{run:?}");
+    assert_eq!(mode_of(&png), "600");
 }
 
 /// An export's items without their uids.

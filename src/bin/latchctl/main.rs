@@ -273,7 +273,8 @@ async fn identifiers(
             if file == "-" {
                 return write_bytes(&png);
             }
-            std::fs::write(file, &png)
+            // The picture is the credential: private like an export.
+            write_private(file, &png)
                 .map_err(|e| Failure::local(format!("{file}: {}", io_message(&e))))?;
             match out {
                 Output::Json => print_json(&json!({ "file": file, "bytes": png.len() })),
@@ -777,7 +778,8 @@ async fn export(
 }
 
 /// Writes `bytes` to `file` so that only its owner may read it (mode
-/// 0600, whatever the umask): an export holds every PIN and card number. A
+/// 0600, whatever the umask): an export holds every PIN and card number, a
+/// QR picture opens the door. A
 /// new file is created so; a regular file that is already there is made
 /// 0600 before it is emptied and written, and if that cannot be done
 /// nothing is written. Anything else (a pipe, /dev/stdout) is written to
