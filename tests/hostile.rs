@@ -218,16 +218,7 @@ async fn a_page_is_bounded_in_bytes() {
 #[tokio::test]
 async fn codes_presented_over_dbus_lock_the_caller_out() {
     let s = Setup::start(LOCK).await;
-    let ids = s.identifiers().await;
-    ids.create(
-        &json!({
-            "identifier_owner": {"name": "A", "type": "owner"},
-            "identifier_type": "inputCode", "identifier_number": "4711", "lock": "first",
-        })
-        .to_string(),
-    )
-    .await
-    .unwrap();
+    enrol(&s, "inputCode", "4711").await;
     let access = AccessProxy::new(&s.conn).await.unwrap();
     assert!(access.present("inputCode", "4711").await.unwrap().0);
     for code in ["1000", "1001", "1002", "1003", "1004"] {
@@ -250,6 +241,19 @@ async fn codes_presented_over_dbus_lock_the_caller_out() {
         access.present("card", "11:22:33:44").await.unwrap(),
         (false, "unknown identifier".to_string())
     );
+}
+
+/// Creates an identifier of owner "A" for lock `first`.
+async fn enrol(s: &Setup, kind: &str, number: &str) {
+    let body = json!({
+        "identifier_owner": {"name": "A", "type": "owner"},
+        "identifier_type": kind, "identifier_number": number, "lock": "first",
+    });
+    s.identifiers()
+        .await
+        .create(&body.to_string())
+        .await
+        .unwrap();
 }
 
 /// What `present` answered for each credential, sent 100 at a time on one
@@ -309,16 +313,7 @@ async fn a_feeder_cannot_enumerate_cards() {
 #[tokio::test]
 async fn a_right_code_does_not_clear_the_count() {
     let s = Setup::start(LOCK).await;
-    let ids = s.identifiers().await;
-    ids.create(
-        &json!({
-            "identifier_owner": {"name": "A", "type": "owner"},
-            "identifier_type": "inputCode", "identifier_number": "4711", "lock": "first",
-        })
-        .to_string(),
-    )
-    .await
-    .unwrap();
+    enrol(&s, "inputCode", "4711").await;
     let access = AccessProxy::new(&s.conn).await.unwrap();
     let mut wrong_decided = 0;
     for n in 0..600 {
@@ -367,16 +362,7 @@ async fn codes_in_flight_cannot_race_the_lockout() {
 #[tokio::test]
 async fn a_busy_plate_reader_is_not_locked_out() {
     let s = Setup::start(LOCK).await;
-    let ids = s.identifiers().await;
-    ids.create(
-        &json!({
-            "identifier_owner": {"name": "A", "type": "owner"},
-            "identifier_type": "license_plate", "identifier_number": "AA1234BB", "lock": "first",
-        })
-        .to_string(),
-    )
-    .await
-    .unwrap();
+    enrol(&s, "license_plate", "AA1234BB").await;
     let access = AccessProxy::new(&s.conn).await.unwrap();
     for frame in 0..5 {
         for car in 0..59 {
