@@ -134,6 +134,16 @@ check "a user with no role is refused (Log In)" grep -q "Log In" <<<"$out"
 out=$(as bob dbus-send --system --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
   org.freedesktop.DBus.RequestName string:org.latchd.Panel1 uint32:0 2>&1)
 check "the bus policy keeps latchd's name from other users" grep -q AccessDenied <<<"$out"
+# The unit's folder (StateDirectoryMode=0750), and files latchd made 0600
+# itself: none found open, none made private with a warning.
+data_private() {
+  [ "$(stat -c '%U %a' /var/lib/latchd)" = "latchd 750" ] &&
+    [ -n "$(find /var/lib/latchd -mindepth 1 -type f)" ] &&
+    [ -z "$(find /var/lib/latchd -mindepth 1 -type f ! -perm 600)" ]
+}
+check "the data folder is latchd's 0750 and every file in it 0600" data_private
+check "no data file had to be made private" \
+  sh -c "! journalctl -u latchd -b --no-pager -o cat | grep -q 'made private'"
 
 if [ ! -f $dir/gpiosim.ko ]; then
   check "smoke: Locks.Open drives the board's line" open_first
