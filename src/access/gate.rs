@@ -236,11 +236,12 @@ impl Gate {
         // Forget callers with nothing recent: the table stays small.
         callers.retain(|_, lockout| !lockout.is_idle(now));
         let rules = self.limits.get(kind);
-        callers
+        let lockout = callers
             .entry((uid, kind))
-            .or_insert_with(|| Lockout::new(rules.clone()))
-            .admit(now)
-            .ok()?;
+            .or_insert_with(|| Lockout::new(rules.clone()));
+        // A reload's limits hold at once, also for a caller guessing now.
+        lockout.set_rules(rules);
+        lockout.admit(now).ok()?;
         Some(Guess {
             callers: self.records.callers.clone(),
             key: (uid, kind),

@@ -24,8 +24,9 @@ pub struct LockoutRules {
     pub max_failures: usize,
     pub window: Duration,
     pub lockout: Duration,
-    /// At most this many wrong guesses in any hour; reaching it locks the
-    /// source out until the oldest of them is an hour old.
+    /// At most this many wrong guesses in any hour (in any `window`, when
+    /// that is longer); reaching it locks the source out until the oldest
+    /// of them is an hour old.
     pub per_hour: Option<usize>,
 }
 
@@ -65,6 +66,14 @@ impl Lockout {
             counted_from: None,
             in_flight: 0,
             locked_until: None,
+        }
+    }
+
+    /// Takes `rules` in place of the present ones (a reload); what was
+    /// counted stays counted.
+    pub fn set_rules(&mut self, rules: &LockoutRules) {
+        if self.rules != *rules {
+            self.rules = rules.clone();
         }
     }
 
@@ -121,9 +130,10 @@ impl Lockout {
         self.failed_with(now, None)
     }
 
-    /// A wrong guess tagged `tag`: the same tag again within the window is
-    /// no new guess (a plate reader sees the same unknown car in many
-    /// frames) and counts once.
+    /// A wrong guess tagged `tag`: the same tag again while the failures are
+    /// kept (the window, or the hour with `per_hour`) is no new guess (a
+    /// plate reader sees the same unknown car in many frames) and counts
+    /// once.
     fn failed_with(&mut self, now: Instant, tag: Option<u64>) -> Option<Instant> {
         self.forget_old(now);
         if self.locked_until.is_some_and(|until| now < until) {
@@ -368,6 +378,19 @@ mod tests {
         assert_eq!(l.settle(t, Some(4)), Some(t + Duration::from_secs(300)));
         assert_eq!(l.admit(t), Err(t + Duration::from_secs(300)));
         assert!(!l.is_idle(t));
+    }
+
+    /// New rules hold at once for a source already counted.
+    #[test]
+    fn new_rules_hold_for_a_source_already_counted() {
+        let t = Instant::now();
+        let mut l = Lockout::new(rules(5));
+        for tag in 0..2 {
+            l.admit(t).unwrap();
+            assert_eq!(l.settle(t, Some(tag)), None);
+        }
+        l.set_rules(&rules(2));
+        assert!(l.admit(t).is_err(), "two wrong ones reach the new limit");
     }
 
     /// The same wrong credential again in the window is no new guess.

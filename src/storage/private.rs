@@ -4,7 +4,8 @@
 //! container (umask 022). Files are created 0600 and the folder 0700; a
 //! file of the folder found open to others is made private with a warning
 //! (others could read every credential, or take the folder's lock so that
-//! latchd never starts), and so is the folder when it is latchd's own.
+//! latchd never starts), and the folder loses others' access when it is
+//! latchd's own.
 
 use std::fs::{self, DirBuilder, OpenOptions};
 use std::io;
@@ -82,13 +83,27 @@ pub fn secure_folder(dir: &Path) -> io::Result<()> {
             );
             continue;
         }
-        fs::set_permissions(&path, fs::Permissions::from_mode(FILE_MODE))?;
+        make_private(&path)?;
         log::warn!(
             file = path.display().to_string().as_str(),
             mode = format!("{mode:04o}").as_str(),
             now = format!("{FILE_MODE:04o}").as_str();
             "a data file was open to other users; made private"
         );
+    }
+    Ok(())
+}
+
+/// Sets `path` to [`FILE_MODE`] through a descriptor opened without
+/// following a link, so a file swapped for a link since it was looked at
+/// changes nothing elsewhere.
+fn make_private(path: &Path) -> io::Result<()> {
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)?;
+    if file.metadata()?.is_file() {
+        file.set_permissions(fs::Permissions::from_mode(FILE_MODE))?;
     }
     Ok(())
 }
