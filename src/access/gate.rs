@@ -525,14 +525,37 @@ mod tests {
             "valid": {"time": {"is_permanent": true}, "passes": {"is_permanent": false, "max_passes": 1}},
         });
         rig.store.create(&body.to_string()).await.unwrap();
-        let presents = (0..40).map(|_| {
-            rig.gate
-                .present_for(1000, IdentifierType::InputCode, "5555".into())
-        });
-        let outcomes = futures_util::future::join_all(presents).await;
+        let mut presents: Vec<_> = (0..40)
+            .map(|_| {
+                Box::pin(
+                    rig.gate
+                        .present_for(1000, IdentifierType::InputCode, "5555".into()),
+                )
+            })
+            .collect();
+        // Each is polled once, in order, before any is polled again: all 40
+        // are in flight together, as 40 calls on one connection are. (A
+        // joining combinator may finish some before it first polls the
+        // rest; then they are no longer in flight together.)
+        let first: Vec<Option<Outcome>> = std::future::poll_fn(|cx| {
+            let polled = presents.iter_mut().map(|present| {
+                match std::future::Future::poll(present.as_mut(), cx) {
+                    std::task::Poll::Ready(outcome) => Some(outcome.unwrap()),
+                    std::task::Poll::Pending => None,
+                }
+            });
+            std::task::Poll::Ready(polled.collect())
+        })
+        .await;
+        let mut outcomes = Vec::new();
+        for (present, polled) in presents.iter_mut().zip(first) {
+            outcomes.push(match polled {
+                Some(outcome) => outcome,
+                None => present.as_mut().await.unwrap(),
+            });
+        }
         let decided: Vec<_> = outcomes
             .into_iter()
-            .map(|o| o.unwrap())
             .filter(|o| o.reason != "locked out")
             .collect();
         assert!(decided.len() <= 5, "{} decided: {decided:?}", decided.len());
