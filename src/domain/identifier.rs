@@ -558,3 +558,7 @@ impl<'a> Fields<'a> {
         self.get(path).and_then(Value::as_bool).unwrap_or(true)
     }
 }
+
+#[cfg(test)]
+#[path = "identifier_tests.rs"]
+mod tests;

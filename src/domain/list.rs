@@ -212,3 +212,7 @@ impl Filter {
         json!({"field": self.field, "type": "equal", "format": "string", "value": self.value})
     }
 }
+
+#[cfg(test)]
+#[path = "list_tests.rs"]
+mod tests;

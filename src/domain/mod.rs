@@ -21,4 +21,4 @@ pub mod time_profile;
 pub mod typing;
 
 #[cfg(test)]
-mod tests;
+mod test_support;

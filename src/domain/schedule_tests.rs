@@ -5,7 +5,7 @@
 
 use super::*;
 // The JSON path helpers of the identifier body tests.
-use crate::domain::tests::{at, with, without};
+use crate::domain::test_support::{at, with, without};
 use jiff::civil::{Date, DateTime, Time, Weekday};
 use jiff::ToSpan;
 use rand::{Rng, SeedableRng};

@@ -986,3 +986,6 @@ fn filtered<T: Listed>(table: &BTreeMap<u32, Arc<T>>, q: &Query) -> Vec<Arc<T>> 
         .cloned()
         .collect()
 }
+
+#[cfg(test)]
+mod tests;
