@@ -32,34 +32,28 @@ impl<I: Interface> Checked<I> {
 }
 
 /// Method name to the concatenated types of its `direction="in"` args, read
-/// from the introspection XML zbus writes for one interface.
+/// from the introspection XML zbus writes for one interface (an
+/// `<interface>` element, which is given a `<node>` to parse as a document).
 fn in_signatures(xml: &str) -> HashMap<String, String> {
-    let mut signatures = HashMap::new();
-    let mut current: Option<(String, String)> = None;
-    for line in xml.lines().map(str::trim) {
-        if let Some(rest) = line.strip_prefix("<method name=\"") {
-            let name = rest.split('"').next().unwrap_or_default().to_string();
-            if line.ends_with("/>") {
-                signatures.insert(name, String::new());
-            } else {
-                current = Some((name, String::new()));
-            }
-        } else if line.starts_with("</method>") {
-            if let Some((name, signature)) = current.take() {
-                signatures.insert(name, signature);
-            }
-        } else if line.starts_with("<arg ") && line.contains("direction=\"in\"") {
-            if let (Some((_, signature)), Some(ty)) = (current.as_mut(), attribute(line, "type")) {
-                signature.push_str(ty);
-            }
-        }
-    }
-    signatures
-}
-
-fn attribute<'a>(line: &'a str, name: &str) -> Option<&'a str> {
-    let start = line.find(&format!(" {name}=\""))? + name.len() + 3;
-    line[start..].split('"').next()
+    let document = format!("<node>{xml}</node>");
+    // zbus wrote this XML itself: it parses, or no method is checked here
+    // and zbus's own dispatch still refuses wrong arguments.
+    let Ok(node) = zbus_xml::Node::from_reader(document.as_bytes()) else {
+        return HashMap::new();
+    };
+    node.interfaces()
+        .iter()
+        .flat_map(|interface| interface.methods())
+        .map(|method| {
+            let signature = method
+                .args()
+                .iter()
+                .filter(|arg| arg.direction() == Some(zbus_xml::ArgDirection::In))
+                .map(|arg| arg.ty().to_string())
+                .collect();
+            (method.name().to_string(), signature)
+        })
+        .collect()
 }
 
 #[zbus::export::async_trait::async_trait]
@@ -169,7 +163,7 @@ mod tests {
 
     #[test]
     fn in_signatures_from_introspection() {
-        let xml = r#"<interface name="x">
+        let xml = r#"<interface name="org.latchd.Test1">
   <method name="Create">
     <arg name="body" type="s" direction="in"/>
     <arg name="uid" type="u" direction="out"/>
@@ -182,11 +176,16 @@ mod tests {
   <method name="Get">
     <arg type="u" name="uid" direction="in"/>
   </method>
+  <method name="Pair">
+    <arg name="pair" type="(us)" direction="in"/>
+    <arg name="map" type="a{sv}" direction="in"/>
+  </method>
 </interface>"#;
         let s = in_signatures(xml);
         assert_eq!(s["Create"], "s");
         assert_eq!(s["Update"], "us");
         assert_eq!(s["Ping"], "");
         assert_eq!(s["Get"], "u");
+        assert_eq!(s["Pair"], "(us)a{sv}");
     }
 }
