@@ -4,6 +4,7 @@
 use super::audit::audited;
 use super::auth::{Authorizer, Need};
 use super::error::Error;
+use crate::domain::apartment::ApartmentBody;
 use crate::store::Store;
 use std::sync::Arc;
 use zbus::interface;
@@ -36,7 +37,7 @@ impl ApartmentsObject {
             WHAT,
             "Create",
             None,
-            self.store.create_apartment(body),
+            self.store.create_record::<ApartmentBody>(body),
         )
         .await
     }
@@ -45,7 +46,7 @@ impl ApartmentsObject {
     #[zbus(out_args("item"))]
     async fn get(&self, uid: u32, #[zbus(header)] hdr: Header<'_>) -> Result<String, Error> {
         self.auth.check(&hdr, Need::Read).await?;
-        Ok(self.store.get_apartment(uid)?)
+        Ok(self.store.get_record::<ApartmentBody>(uid)?)
     }
 
     /// Replaces the apartment with the body; bindings stay.
@@ -55,13 +56,13 @@ impl ApartmentsObject {
         body: &str,
         #[zbus(header)] hdr: Header<'_>,
     ) -> Result<(), Error> {
-        let call = self.store.update_apartment(uid, body);
+        let call = self.store.update_record::<ApartmentBody>(uid, body);
         audited(&self.auth, &hdr, WHAT, "Update", Some(uid), call).await
     }
 
     /// Deletes the apartment and unbinds its identifiers.
     async fn delete(&self, uid: u32, #[zbus(header)] hdr: Header<'_>) -> Result<(), Error> {
-        let call = self.store.delete_apartment(uid);
+        let call = self.store.delete_record::<ApartmentBody>(uid);
         audited(&self.auth, &hdr, WHAT, "Delete", Some(uid), call).await
     }
 
@@ -69,7 +70,7 @@ impl ApartmentsObject {
     #[zbus(out_args("page"))]
     async fn list(&self, query: &str, #[zbus(header)] hdr: Header<'_>) -> Result<String, Error> {
         self.auth.check(&hdr, Need::Read).await?;
-        Ok(self.store.list_apartments(query).await?)
+        Ok(self.store.list_records::<ApartmentBody>(query).await?)
     }
 
     /// Binds an identifier to the apartment (moving it from another).

@@ -4,6 +4,7 @@
 use super::audit::audited;
 use super::auth::{Authorizer, Need};
 use super::error::Error;
+use crate::domain::schedule::ProfileBody;
 use crate::store::Store;
 use std::sync::Arc;
 use zbus::interface;
@@ -36,7 +37,7 @@ impl TimeProfilesObject {
             WHAT,
             "Create",
             None,
-            self.store.create_profile(body),
+            self.store.create_record::<ProfileBody>(body),
         )
         .await
     }
@@ -45,7 +46,7 @@ impl TimeProfilesObject {
     #[zbus(out_args("item"))]
     async fn get(&self, uid: u32, #[zbus(header)] hdr: Header<'_>) -> Result<String, Error> {
         self.auth.check(&hdr, Need::Read).await?;
-        Ok(self.store.get_profile(uid)?)
+        Ok(self.store.get_record::<ProfileBody>(uid)?)
     }
 
     /// Replaces the time profile with the body; attachments stay.
@@ -55,13 +56,13 @@ impl TimeProfilesObject {
         body: &str,
         #[zbus(header)] hdr: Header<'_>,
     ) -> Result<(), Error> {
-        let call = self.store.update_profile(uid, body);
+        let call = self.store.update_record::<ProfileBody>(uid, body);
         audited(&self.auth, &hdr, WHAT, "Update", Some(uid), call).await
     }
 
     /// Deletes the time profile and detaches it from every identifier.
     async fn delete(&self, uid: u32, #[zbus(header)] hdr: Header<'_>) -> Result<(), Error> {
-        let call = self.store.delete_profile(uid);
+        let call = self.store.delete_record::<ProfileBody>(uid);
         audited(&self.auth, &hdr, WHAT, "Delete", Some(uid), call).await
     }
 
@@ -69,6 +70,6 @@ impl TimeProfilesObject {
     #[zbus(out_args("page"))]
     async fn list(&self, query: &str, #[zbus(header)] hdr: Header<'_>) -> Result<String, Error> {
         self.auth.check(&hdr, Need::Read).await?;
-        Ok(self.store.list_profiles(query).await?)
+        Ok(self.store.list_records::<ProfileBody>(query).await?)
     }
 }

@@ -3,7 +3,9 @@
 //! Identifiers are bound to at most one apartment; the binding is kept on
 //! the identifier (its `apartment`), and the registry indexes it both ways.
 
-use super::identifier::BodyError;
+use super::identifier::{BodyError, Identifier};
+use super::limits::MAX_APARTMENTS;
+use super::registry::{Change, IntegrityError, Kind, Record, Registry, Table, TableChange};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
@@ -60,19 +62,53 @@ pub struct ApartmentBody {
     pub residents: u32,
 }
 
-/// A stored apartment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Apartment {
-    pub uid: u32,
-    pub body: ApartmentBody,
-}
+pub type Apartment = Record<ApartmentBody>;
 
-impl Apartment {
+impl Kind for ApartmentBody {
+    const NAME: &'static str = "apartment";
+    const UID_FIELD: &'static str = "apartment_uid";
+    const FIELDS: &'static [&'static str] = &["apartment_uid", "apartment_name"];
+    const MAX: usize = MAX_APARTMENTS;
+    const WRONG_UID: BodyError = BodyError::WrongApartmentUid;
+    const TOO_MANY: BodyError = BodyError::TooManyApartments;
+    const STILL_USED: &'static str = "is still bound to it";
+    type Unique = LogicalAddress;
+
+    fn parse(text: &str) -> Result<Self, BodyError> {
+        parse_apartment(text)
+    }
+
+    fn unique(&self) -> Option<LogicalAddress> {
+        Some(self.address)
+    }
+
+    fn clash(_: LogicalAddress) -> BodyError {
+        BodyError::ApartmentExists
+    }
+
+    fn duplicate(_: LogicalAddress, uid: u32, other: u32) -> IntegrityError {
+        IntegrityError::DuplicateAddress { uid, other }
+    }
+
+    fn check_stored(&self, uid: u32) -> Result<(), IntegrityError> {
+        match self.address.is_valid() {
+            true => Ok(()),
+            false => Err(IntegrityError::BadAddress(uid)),
+        }
+    }
+
+    fn text(&self, field: &str) -> &str {
+        match field {
+            "apartment_name" => &self.name,
+            _ => "",
+        }
+    }
+
     /// The item of Get and List, with the identifiers bound to it.
-    pub fn to_item(&self, identifiers: &[u32]) -> Value {
-        let b = &self.body;
+    fn to_item(apartment: &Apartment, identifiers: &[u32]) -> Value {
+        let b = &apartment.body;
         json!({
-            "apartment_uid": self.uid,
+            "apartment_uid": apartment.uid,
             "apartment_name": b.name,
             "apartment_address": {
                 "building": b.address.building,
@@ -83,6 +119,24 @@ impl Apartment {
             "residents": {"count": b.residents},
             "identifiers": {"count": identifiers.len(), "uid_items": identifiers},
         })
+    }
+
+    fn refs(item: &Identifier) -> impl Iterator<Item = u32> + '_ {
+        u32::try_from(item.apartment).ok().into_iter()
+    }
+
+    fn unref(item: &mut Identifier, _: u32) {
+        item.apartment = -1;
+    }
+
+    fn table(registry: &Registry) -> &Table<Self> {
+        &registry.apartments
+    }
+    fn part(change: &Change) -> &TableChange<Apartment> {
+        &change.apartments
+    }
+    fn part_mut(change: &mut Change) -> &mut TableChange<Apartment> {
+        &mut change.apartments
     }
 }
 

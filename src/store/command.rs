@@ -1,10 +1,17 @@
-//! What the handle sends the owner thread: one command per operation, each
-//! with a reply channel of its own answer's type, on one of two queues (door
+//! What the handle sends the owner thread, on one of two queues (door
 //! decisions ahead of management).
+//!
+//! Every operation on the data is one command style: a plan, a closure that
+//! the owner runs against its registry and that holds the reply channel of
+//! its own answer's type. One variant serves every operation (identifiers,
+//! time profiles, apartments, passes, the door's grants), so adding one
+//! needs no variant and no match arm, and no caller can get an answer of
+//! another type. Request bodies are parsed on the calling side and arrive
+//! in the plan typed (as the parser's `Result`, so that the owner still
+//! refuses an unknown uid before a bad body, in the contract's order).
 
 use super::StoreError;
-use crate::domain::decision::{Clock, Verdict};
-use crate::domain::identifier::{Body, IdentifierType, Rules};
+use crate::domain::identifier::Rules;
 use crate::domain::registry::Registry;
 use std::thread::{JoinHandle, Thread};
 use tokio::sync::{mpsc, oneshot};
@@ -13,56 +20,11 @@ use tokio::sync::{mpsc, oneshot};
 pub type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
 
 pub enum Command {
-    Create {
-        body: String,
-        reply: Reply<u32>,
-    },
-    Update {
-        uid: u32,
-        body: String,
-        reply: Reply<()>,
-    },
-    Delete {
-        uid: u32,
-        reply: Reply<()>,
-    },
-    DeleteMany {
-        body: String,
-        reply: Reply<()>,
-    },
-    Import {
-        body: String,
-        reply: Reply<Vec<u32>>,
-    },
-    ResetPasses {
-        uid: u32,
-        reply: Reply<()>,
-    },
-    /// A card added at a reader during master card enrolment.
-    Enrol {
-        body: Body,
-        reply: Reply<u32>,
-    },
-    /// A pass given back: its grant opened no door.
-    ReturnPass {
-        uid: u32,
-        reply: Reply<()>,
-    },
-    /// New validation rules (a reloaded configuration).
-    SetRules {
-        rules: Rules,
-        reply: Reply<()>,
-    },
-    /// Any other mutation (time profiles, apartments, bindings), planned
-    /// by the closure against the owner's registry; it holds its reply.
-    Mutate(Box<dyn FnOnce(&Registry) -> super::owner::Planned + Send>),
-    /// A credential at the door whose grant takes a pass.
-    Present {
-        kind: IdentifierType,
-        number: String,
-        clock: Clock,
-        reply: Reply<Verdict>,
-    },
+    /// A mutation or a grant, planned against the owner's registry.
+    Plan(Box<dyn FnOnce(&Registry) -> super::owner::Planned + Send>),
+    /// New validation rules (a reloaded configuration): not data, but the
+    /// owner's state, in effect at once for the commands after it.
+    SetRules { rules: Rules, reply: Reply<()> },
 }
 
 /// Management commands a queue holds before senders wait.

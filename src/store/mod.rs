@@ -11,11 +11,12 @@ mod command;
 mod owner;
 
 use crate::domain::decision::{decide, Clock, Verdict};
+use crate::domain::identifier::parse_body;
 use crate::domain::identifier::{
     Body, BodyError, IdentifierType, LockChoice, OwnerType, PassLimit, Rules, TimeLimit,
 };
-use crate::domain::list::{Listed, Query};
-use crate::domain::registry::{Change, Registry};
+use crate::domain::list::Query;
+use crate::domain::registry::{parse_import, parse_uid_list, Change, Kind, Record, Registry};
 use crate::storage::Storage;
 use command::{Command, Queues};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -38,6 +39,13 @@ pub enum StoreError {
 
 /// The handle to the database. The owner thread ends when the last clone
 /// is dropped, after finishing what was sent to it.
+/// The owner thread's two queues: credentials at the door go ahead of
+/// management.
+enum Queue {
+    Door,
+    Management,
+}
+
 #[derive(Clone)]
 pub struct Store {
     queues: Arc<Queues>,
@@ -68,40 +76,34 @@ impl Store {
 
     /// Creates an identifier from a panel API body; its uid.
     pub async fn create(&self, body: &str) -> Result<u32, StoreError> {
-        let body = body.to_string();
-        self.management(|reply| Command::Create { body, reply })
-            .await
+        let body = parse_body(body, &self.rules());
+        self.mutate(move |r| r.create_from(body?)).await
     }
 
     /// Replaces identifier `uid` with the body.
     pub async fn update(&self, uid: u32, body: &str) -> Result<(), StoreError> {
-        let body = body.to_string();
-        self.management(|reply| Command::Update { uid, body, reply })
-            .await
+        let body = parse_body(body, &self.rules());
+        self.mutate_done(move |r| r.update_parsed(uid, body)).await
     }
 
     pub async fn delete(&self, uid: u32) -> Result<(), StoreError> {
-        self.management(|reply| Command::Delete { uid, reply })
-            .await
+        self.mutate_done(move |r| r.delete(uid)).await
     }
 
     /// `{"uid_items":[1,2]}`: all or nothing.
     pub async fn delete_many(&self, body: &str) -> Result<(), StoreError> {
-        let body = body.to_string();
-        self.management(|reply| Command::DeleteMany { body, reply })
-            .await
+        let uids = parse_uid_list(body);
+        self.mutate_done(move |r| r.delete_uids(uids)).await
     }
 
     /// `{"list_items":[body, ...]}`: all or nothing; the new uids in order.
     pub async fn import(&self, body: &str) -> Result<Vec<u32>, StoreError> {
-        let body = body.to_string();
-        self.management(|reply| Command::Import { body, reply })
-            .await
+        let bodies = parse_import(body, &self.rules());
+        self.mutate(move |r| r.import_bodies(bodies)).await
     }
 
     pub async fn reset_passes(&self, uid: u32) -> Result<(), StoreError> {
-        self.management(|reply| Command::ResetPasses { uid, reply })
-            .await
+        self.mutate_done(move |r| r.reset_passes(uid)).await
     }
 
     /// A card read during master card enrolment, stored as a permanent
@@ -130,8 +132,7 @@ impl Store {
                 max_passes: None,
             },
         };
-        self.management(|reply| Command::Enrol { body, reply })
-            .await
+        self.mutate(move |r| r.create_from(body)).await
     }
 
     /// A credential at the door. Decided on the committed copy; only a grant
@@ -151,34 +152,39 @@ impl Store {
             other => return Ok(other),
         }
         let number = number.to_string();
-        let (reply, answer) = oneshot::channel();
-        self.queues
-            .send_door(Command::Present {
-                kind,
-                number,
-                clock,
-                reply,
-            })
-            .await?;
-        answer.await.map_err(|_| StoreError::Stopped)?
+        self.plan(Queue::Door, move |r| {
+            match decide(r, kind, &number, clock) {
+                // The answer carries the pass taken, durable once it is sent.
+                Verdict::Granted { uid, locks, change } => {
+                    let verdict = Verdict::Granted {
+                        uid,
+                        locks,
+                        change: change.clone(),
+                    };
+                    (change, Ok(verdict))
+                }
+                other => (None, Ok(other)),
+            }
+        })
+        .await
     }
 
     /// Gives back a pass taken by a grant whose door did not open; durable
     /// once answered, like any mutation. On the door queue, after the grant
     /// that took it.
     pub async fn return_pass(&self, uid: u32) -> Result<(), StoreError> {
-        let (reply, answer) = oneshot::channel();
-        self.queues
-            .send_door(Command::ReturnPass { uid, reply })
-            .await?;
-        answer.await.map_err(|_| StoreError::Stopped)?
+        self.plan(Queue::Door, move |r| (Some(r.return_pass(uid)), Ok(())))
+            .await
     }
 
     /// New validation rules from a reloaded configuration (master code and
     /// card, face settings): in effect for every command sent after this.
     pub async fn set_rules(&self, rules: Rules) -> Result<(), StoreError> {
-        self.management(|reply| Command::SetRules { rules, reply })
-            .await
+        let (reply, answer) = oneshot::channel();
+        self.queues
+            .send_management(Command::SetRules { rules, reply })
+            .await?;
+        answer.await.map_err(|_| StoreError::Stopped)?
     }
 
     /// A door decision on the committed copy that changes nothing and is
@@ -223,10 +229,9 @@ impl Store {
         &self,
         plan: impl FnOnce(&Registry) -> Result<(T, Change), BodyError> + Send + 'static,
     ) -> Result<T, StoreError> {
-        self.management(|reply| {
-            Command::Mutate(Box::new(move |registry| {
-                owner::planned(reply, plan(registry))
-            }))
+        self.plan(Queue::Management, move |r| match plan(r) {
+            Ok((value, change)) => (Some(change), Ok(value)),
+            Err(e) => (None, Err(e)),
         })
         .await
     }
@@ -240,20 +245,37 @@ impl Store {
             .await
     }
 
-    pub async fn create_profile(&self, body: &str) -> Result<u32, StoreError> {
-        let body = body.to_string();
-        self.mutate(move |r| r.create_profile(&body)).await
+    /// Sends a plan to the owner thread on `queue` and waits for its answer
+    /// (given once its change, if any, is on disk).
+    async fn plan<T: Send + 'static>(
+        &self,
+        queue: Queue,
+        plan: impl FnOnce(&Registry) -> (Option<Change>, Result<T, BodyError>) + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let command = Command::Plan(Box::new(move |r| owner::planned(reply, plan(r))));
+        match queue {
+            Queue::Door => self.queues.send_door(command).await?,
+            Queue::Management => self.queues.send_management(command).await?,
+        }
+        answer.await.map_err(|_| StoreError::Stopped)?
     }
 
-    pub async fn update_profile(&self, uid: u32, body: &str) -> Result<(), StoreError> {
-        let body = body.to_string();
-        self.mutate_done(move |r| r.update_profile(uid, &body))
-            .await
+    /// A record from a panel API body (a time profile, an apartment); its uid.
+    pub async fn create_record<B: Kind>(&self, body: &str) -> Result<u32, StoreError> {
+        let body = B::parse(body);
+        self.mutate(move |r| r.create_record(body)).await
     }
 
-    /// Deletes a time profile and detaches it from every identifier.
-    pub async fn delete_profile(&self, uid: u32) -> Result<(), StoreError> {
-        self.mutate_done(move |r| r.delete_profile(uid)).await
+    /// Replaces record `uid` with the body; what refers to it stays.
+    pub async fn update_record<B: Kind>(&self, uid: u32, body: &str) -> Result<(), StoreError> {
+        let body = B::parse(body);
+        self.mutate_done(move |r| r.update_record(uid, body)).await
+    }
+
+    /// Deletes record `uid` and takes it out of every identifier, in one step.
+    pub async fn delete_record<B: Kind>(&self, uid: u32) -> Result<(), StoreError> {
+        self.mutate_done(move |r| r.delete_record::<B>(uid)).await
     }
 
     pub async fn attach_profile(&self, uid: u32, profile: u32) -> Result<(), StoreError> {
@@ -266,22 +288,6 @@ impl Store {
             .await
     }
 
-    pub async fn create_apartment(&self, body: &str) -> Result<u32, StoreError> {
-        let body = body.to_string();
-        self.mutate(move |r| r.create_apartment(&body)).await
-    }
-
-    pub async fn update_apartment(&self, uid: u32, body: &str) -> Result<(), StoreError> {
-        let body = body.to_string();
-        self.mutate_done(move |r| r.update_apartment(uid, &body))
-            .await
-    }
-
-    /// Deletes an apartment and unbinds its identifiers.
-    pub async fn delete_apartment(&self, uid: u32) -> Result<(), StoreError> {
-        self.mutate_done(move |r| r.delete_apartment(uid)).await
-    }
-
     pub async fn bind(&self, apartment: u32, uid: u32) -> Result<(), StoreError> {
         self.mutate_done(move |r| r.bind(apartment, uid)).await
     }
@@ -290,50 +296,24 @@ impl Store {
         self.mutate_done(move |r| r.unbind(uid)).await
     }
 
-    /// A time profile as its JSON item, from the committed copy.
-    pub fn get_profile(&self, uid: u32) -> Result<String, StoreError> {
-        Ok(self.read().get_profile(uid)?.to_string())
+    /// A record as its JSON item, from the committed copy.
+    pub fn get_record<B: Kind>(&self, uid: u32) -> Result<String, StoreError> {
+        Ok(self.read().get_record::<B>(uid)?.to_string())
     }
 
-    /// An apartment as its JSON item, from the committed copy.
-    pub fn get_apartment(&self, uid: u32) -> Result<String, StoreError> {
-        Ok(self.read().get_apartment(uid)?.to_string())
-    }
-
-    /// A page of time profiles, from the committed copy.
-    pub async fn list_profiles(&self, query: &str) -> Result<String, StoreError> {
-        self.list_table(query, Registry::matching_profiles, Registry::profile_item)
-            .await
-    }
-
-    /// A page of apartments, from the committed copy.
-    pub async fn list_apartments(&self, query: &str) -> Result<String, StoreError> {
-        self.list_table(
-            query,
-            Registry::matching_apartments,
-            Registry::apartment_item,
-        )
-        .await
-    }
-
-    /// A page of a table, off the async threads. The committed copy is
+    /// A page of records, off the async threads. The committed copy is
     /// locked only to filter and then to render the page's items, never
     /// while sorting: a waiting publish would hold up door decisions.
-    async fn list_table<T: Listed + Send + Sync + 'static>(
-        &self,
-        query: &str,
-        matching: fn(&Registry, &Query) -> Vec<Arc<T>>,
-        item: fn(&Registry, &T) -> serde_json::Value,
-    ) -> Result<String, StoreError> {
+    pub async fn list_records<B: Kind>(&self, query: &str) -> Result<String, StoreError> {
         let committed = self.committed.clone();
         let query = query.to_string();
         tokio::task::spawn_blocking(move || {
-            let q = Query::parse_for::<T>(&query)?;
-            let hits = matching(&read_lock(&committed), &q);
+            let q = Query::parse_for::<Record<B>>(&query)?;
+            let hits = read_lock(&committed).matching_records::<B>(&q);
             let (total, page) = q.slice(hits);
             let items = {
                 let registry = read_lock(&committed);
-                page.iter().map(|i| item(&registry, i)).collect()
+                page.iter().map(|r| registry.record_item(r)).collect()
             };
             let page = q.render(total, items).to_string();
             if page.len() > crate::domain::limits::MAX_PAGE {
@@ -372,15 +352,10 @@ impl Store {
         crate::qr::qr_png(&number).map_err(|e| StoreError::Storage(e.to_string()))
     }
 
-    /// Sends a management command built around its reply channel and waits
-    /// for the answer (given once the mutation is on disk).
-    async fn management<T>(
-        &self,
-        command: impl FnOnce(command::Reply<T>) -> Command,
-    ) -> Result<T, StoreError> {
-        let (reply, answer) = oneshot::channel();
-        self.queues.send_management(command(reply)).await?;
-        answer.await.map_err(|_| StoreError::Stopped)?
+    /// The validation rules now in effect, for parsing a body before it is
+    /// sent (cloned: no lock is held while parsing).
+    fn rules(&self) -> Rules {
+        self.read().rules().clone()
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Registry> {

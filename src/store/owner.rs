@@ -7,7 +7,6 @@
 
 use super::command::{self, Command, Queues, Receivers, Reply};
 use super::StoreError;
-use crate::domain::decision::{decide, Verdict};
 use crate::domain::identifier::BodyError;
 use crate::domain::registry::{Change, Registry};
 use crate::storage::Storage;
@@ -70,20 +69,16 @@ impl Pending {
 /// A planned command: the change it makes (if any) and its held reply.
 pub type Planned = (Option<Change>, Pending);
 
-/// The answer `value` with `change`, or the reason there is none.
+/// A plan's outcome: the change it makes (if any) and its answer, held
+/// until the change is durable.
 pub fn planned<T: Send + 'static>(
     reply: Reply<T>,
-    plan: Result<(T, Change), BodyError>,
+    (change, answer): (Option<Change>, Result<T, BodyError>),
 ) -> Planned {
-    match plan {
-        Ok((value, change)) => (Some(change), Pending::new(reply, Ok(value))),
-        Err(e) => (None, Pending::new(reply, Err(e.into()))),
-    }
-}
-
-/// A command whose answer is only that it was done.
-fn done(reply: Reply<()>, plan: Result<Change, BodyError>) -> Planned {
-    planned(reply, plan.map(|change| ((), change)))
+    (
+        change,
+        Pending::new(reply, answer.map_err(StoreError::from)),
+    )
 }
 
 /// Makes committed changes visible to readers; returns the new count.
@@ -159,17 +154,8 @@ impl Owner {
 
     /// The change a command makes against the current state, and its reply.
     fn plan(&mut self, command: Command) -> Planned {
-        let r = &self.registry;
         match command {
-            Command::Create { body, reply } => planned(reply, r.create(&body)),
-            Command::Update { uid, body, reply } => done(reply, r.update(uid, &body)),
-            Command::Delete { uid, reply } => done(reply, r.delete(uid)),
-            Command::DeleteMany { body, reply } => done(reply, r.delete_many(&body)),
-            Command::Import { body, reply } => planned(reply, r.import(&body)),
-            Command::ResetPasses { uid, reply } => done(reply, r.reset_passes(uid)),
-            Command::Enrol { body, reply } => planned(reply, r.create_from(body)),
-            Command::ReturnPass { uid, reply } => done(reply, Ok(r.return_pass(uid))),
-            Command::Mutate(plan) => plan(r),
+            Command::Plan(plan) => plan(&self.registry),
             Command::SetRules { rules, reply } => {
                 // Not data: in effect at once, for this batch's later
                 // commands and for readers, whatever the batch's write does.
@@ -183,23 +169,6 @@ impl Owner {
                 }));
                 (None, answer)
             }
-            Command::Present {
-                kind,
-                number,
-                clock,
-                reply,
-            } => match decide(r, kind, &number, clock) {
-                // The answer carries the pass taken, durable once it is sent.
-                Verdict::Granted { uid, locks, change } => {
-                    let verdict = Verdict::Granted {
-                        uid,
-                        locks,
-                        change: change.clone(),
-                    };
-                    (change, Pending::new(reply, Ok(verdict)))
-                }
-                other => (None, Pending::new(reply, Ok(other))),
-            },
         }
     }
 }
