@@ -106,7 +106,8 @@ async fn main() {
     let (storage, registry) = latchd::storage::Storage::open(&data, config.rules()).unwrap();
     let (store, _owner) = latchd::store::Store::start(registry, storage).unwrap();
     // The access path on its own runtime thread, as in the daemon.
-    let shared = latchd::access::Shared::open(&config, latchd::notify::Notifier::none()).unwrap();
+    let shared =
+        latchd::access::Shared::open(&config, latchd::process::notify::Notifier::none()).unwrap();
     let relays = latchd::access::request_relays(&config, Default::default()).unwrap();
     let access_path = latchd::access::start(&config, relays, store.clone(), &shared).unwrap();
     let access_rt = access_path.runtime().clone();

@@ -8,12 +8,11 @@
 //! - [`hardware`]: GPIO lines and input devices, and nothing above them.
 //! - [`access`]: a credential in, a relay out, on a runtime of its own.
 //! - [`dbus`]: the thin D-Bus layer, and the clients it generates.
-//! - [`config`], [`logging`], [`file_error`]: the configuration file, the
-//!   journal, errors that name a file and line.
+//! - [`config`], [`file_error`]: the configuration file, errors that name a
+//!   file and line.
+//! - [`process`]: the process around it all: the log, notifications to the
+//!   service manager (readiness, reload, stop, watchdog), the signals.
 //! - `fuzzing` (hidden): pure entry points for the fuzz targets in `fuzz/`.
-//! - [`notify`]: readiness, reload, stop and watchdog notifications to the
-//!   service manager.
-//! - [`qr`]: the PNG image of a qr identifier's QR code.
 
 pub mod access;
 pub mod config;
@@ -23,8 +22,6 @@ pub mod file_error;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod hardware;
-pub mod logging;
-pub mod notify;
-pub mod qr;
+pub mod process;
 pub mod storage;
 pub mod store;

@@ -5,9 +5,11 @@
 
 use latchd::access::{self, AccessPath};
 use latchd::config::{Config, DEFAULT_PATH};
-use latchd::notify::Notifier;
+use latchd::process::notify::Notifier;
+use latchd::process::signals::{Signal, Signals};
+use latchd::process::{log_board, logging, return_large_allocations};
 use latchd::store::Store;
-use latchd::{dbus, logging, storage};
+use latchd::{dbus, storage};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -414,71 +416,5 @@ fn keep_what_needs_a_restart(running: &Config, new: &mut Config) {
             "[events] keep changes only with a restart; the running value stays"
         );
         new.events.keep = running.events.keep.clone();
-    }
-}
-
-/// Memory of large messages goes back to the system when they are freed.
-/// A D-Bus message may be 32 MiB, and anyone may send latchd one (it is
-/// refused only once read). glibc serves such a buffer from a mapping of its
-/// own, but after freeing one it raises its threshold to that size, so the
-/// next flood of large messages is served from the heap and stays resident
-/// (hundreds of MB on a panel with 1 GB). A fixed threshold keeps them
-/// mapped and returned.
-#[allow(unsafe_code)]
-fn return_large_allocations() {
-    // SAFETY: mallopt only changes glibc's allocation policy; called once at
-    // start, before any other thread exists.
-    let set = unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, 256 * 1024) };
-    if set != 1 {
-        log::warn!("could not fix the allocator's mmap threshold");
-    }
-}
-
-/// Which Raspberry Pi this is, when it is one (support requests start here).
-fn log_board() {
-    match rppal::system::DeviceInfo::new() {
-        Ok(info) => log::info!(
-            model = info.model().to_string().as_str(),
-            soc = info.soc().to_string().as_str();
-            "running on a Raspberry Pi"
-        ),
-        Err(_) => {
-            log::info!("not a Raspberry Pi (or not recognised); GPIO lines are found by name")
-        }
-    }
-}
-
-/// What a signal asks of latchd.
-enum Signal {
-    /// SIGTERM, SIGINT.
-    Stop,
-    /// SIGHUP.
-    Reload,
-}
-
-/// The signals latchd handles, caught from the moment they are set up.
-struct Signals {
-    term: tokio::signal::unix::Signal,
-    int: tokio::signal::unix::Signal,
-    hup: tokio::signal::unix::Signal,
-}
-
-impl Signals {
-    /// Needs to run inside a tokio runtime.
-    fn new() -> std::io::Result<Signals> {
-        use tokio::signal::unix::{signal, SignalKind};
-        Ok(Signals {
-            term: signal(SignalKind::terminate())?,
-            int: signal(SignalKind::interrupt())?,
-            hup: signal(SignalKind::hangup())?,
-        })
-    }
-
-    async fn next(&mut self) -> std::io::Result<Signal> {
-        tokio::select! {
-            _ = self.term.recv() => Ok(Signal::Stop),
-            _ = self.int.recv() => Ok(Signal::Stop),
-            _ = self.hup.recv() => Ok(Signal::Reload),
-        }
     }
 }

@@ -1,4 +1,4 @@
-//! The PNG of `latchd::qr::qr_png` is read back by a real QR decoder,
+//! The PNG of `latchd::store::qr::qr_png` is read back by a real QR decoder,
 //! `zbarimg` (Debian package zbar-tools), as exactly the text encoded.
 //!
 //! `Identifiers.GetQr` over a real bus answers that PNG for a qr
@@ -15,7 +15,7 @@ const INSTALL: &str = "apt-get install zbar-tools";
 
 /// What zbarimg reads from the PNG of `text`; None when it is not installed.
 fn zbar_reads(text: &str) -> Option<String> {
-    zbar_decode(&latchd::qr::qr_png(text).unwrap(), text)
+    zbar_decode(&latchd::store::qr::qr_png(text).unwrap(), text)
 }
 
 /// What zbarimg reads from `png` (which should hold `text`); None when it

@@ -48,7 +48,8 @@ async fn a_relay_that_cannot_be_driven_is_an_error_and_costs_no_pass() {
     let config = latchd::config::Config::load(&path).unwrap();
     let (storage, registry) = latchd::storage::Storage::open(&data, config.rules()).unwrap();
     let (store, owner) = latchd::store::Store::start(registry, storage).unwrap();
-    let shared = latchd::access::Shared::open(&config, latchd::notify::Notifier::none()).unwrap();
+    let shared =
+        latchd::access::Shared::open(&config, latchd::process::notify::Notifier::none()).unwrap();
     let broken = Arc::new(AtomicBool::new(false));
     let relays = vec![LockSpec {
         name: "first".into(),

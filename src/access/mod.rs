@@ -27,7 +27,7 @@ pub mod watchdog;
 
 use crate::config::{Config, LockConfig};
 use crate::hardware::gpio::{GpioRelay, LineAddress};
-use crate::notify::Notifier;
+use crate::process::notify::Notifier;
 use crate::store::Store;
 use gate::{Gate, Records};
 use locks::{Board, LockSpec, Locks, Relay, VirtualRelay};

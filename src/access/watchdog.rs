@@ -8,7 +8,7 @@
 //! starts it again, which requests every relay locked first.
 
 use super::gate::Gate;
-use crate::notify::Notifier;
+use crate::process::notify::Notifier;
 use std::time::Duration;
 use tokio::task::JoinHandle;
 

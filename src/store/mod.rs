@@ -9,6 +9,7 @@
 
 mod command;
 mod owner;
+pub mod qr;
 
 use crate::domain::decision::{decide, Clock, Verdict};
 use crate::domain::identifier::parse_body;
@@ -349,7 +350,7 @@ impl Store {
             }
             item.body.number.clone()
         };
-        crate::qr::qr_png(&number).map_err(|e| StoreError::Storage(e.to_string()))
+        qr::qr_png(&number).map_err(|e| StoreError::Storage(e.to_string()))
     }
 
     /// The validation rules now in effect, for parsing a body before it is

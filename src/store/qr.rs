@@ -1,6 +1,7 @@
 //! The PNG image of a QR code, for a qr identifier's number (a UUID).
 //!
-//! Pure, but encoding, so it lives beside `domain` rather than in it.
+//! Pure, but encoding: it lives beside its one user, the store's GetQr
+//! answer, rather than in `domain`.
 
 use qrcode::{Color, EcLevel, QrCode};
 
