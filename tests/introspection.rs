@@ -7,8 +7,15 @@
 //! Every `dbus/org.latchd.Panel1.NAME.xml` is checked against the object
 //! `/org/latchd/Panel1/NAME` and its interface `org.latchd.Panel1.NAME`
 //! (one interface per object, as the contract has it).
+//!
+//! The doc annotations of the XML are the interface reference: every
+//! interface, member and argument has one, and the five man pages
+//! `docs/man/org.latchd.Panel1.NAME.5` and `docs/dbus-reference.md` must be
+//! what `ifdocs` generates from them (with
+//! `LATCHD_WRITE_DOCS=1 cargo test --test introspection generated`).
 
 mod common;
+mod ifdocs;
 use common::*;
 use std::collections::BTreeMap;
 use std::fmt::Debug;
@@ -23,6 +30,13 @@ const STANDARD: [&str; 3] = [
 ];
 
 const EMITS_CHANGED: &str = "org.freedesktop.DBus.Property.EmitsChangedSignal";
+
+/// The reference text of an element (interface, method, signal, property or
+/// argument), which the interface pages are generated from: documentation,
+/// not part of the interface, so the daemon does not serve it.
+const DOC: &str = "org.gtk.GDBus.DocString";
+/// The one-line summary of an interface (its man page's NAME line).
+const DOC_SHORT: &str = "org.gtk.GDBus.DocString.Short";
 
 // --- a small parser for introspection XML ---------------------------------
 //
@@ -231,8 +245,29 @@ fn only_attrs(e: &Element, allowed: &[&str]) {
 fn annotation(e: &Element, into: &mut BTreeMap<String, String>) {
     only_attrs(e, &["name", "value"]);
     assert!(e.children.is_empty(), "<annotation> has children");
+    if is_doc(e) {
+        return;
+    }
     let old = into.insert(attr(e, "name").into(), attr(e, "value").into());
     assert!(old.is_none(), "annotation {} twice", attr(e, "name"));
+}
+
+fn is_doc(e: &Element) -> bool {
+    e.name == "annotation" && [DOC, DOC_SHORT].contains(&attr(e, "name"))
+}
+
+/// The reference text of `e`, from its doc annotation, with its white
+/// space collapsed.
+fn doc(e: &Element) -> Option<String> {
+    e.children
+        .iter()
+        .find(|c| is_doc(c) && attr(c, "name") == DOC)
+        .map(|c| {
+            attr(c, "value")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
 }
 
 /// A method or signal; `default_direction` is what an arg without one means.
@@ -250,6 +285,9 @@ fn member(e: &Element, default_direction: &str) -> Member {
                 );
                 if e.name == "signal" {
                     assert_eq!(direction, "out", "signal args are out");
+                }
+                for a in &c.children {
+                    assert!(is_doc(a), "<{}> inside <arg>", a.name);
                 }
                 m.args.push(Arg {
                     name: c.attrs.get("name").cloned(),
@@ -422,38 +460,82 @@ async fn the_reviewed_xml_matches_the_daemon() {
     }
 }
 
+/// The `<interface>` element of a reviewed file.
+fn interface_element(r: &Reviewed) -> &Element {
+    r.root
+        .children
+        .iter()
+        .find(|c| c.name == "interface")
+        .unwrap()
+}
+
+/// The methods, signals and properties of an `<interface>` element.
+fn members(iface: &Element) -> impl Iterator<Item = &Element> {
+    iface
+        .children
+        .iter()
+        .filter(|c| ["method", "signal", "property"].contains(&c.name.as_str()))
+}
+
 #[test]
 fn every_member_of_the_reviewed_xml_is_documented() {
+    let pages = ifdocs::generate(std::path::Path::new(ROOT));
     for r in reviewed() {
-        let iface = r
-            .root
-            .children
+        let iface = interface_element(&r);
+        assert!(
+            doc(iface).is_some_and(|d| !d.trim().is_empty()),
+            "{}: the interface has no {DOC} annotation",
+            r.file
+        );
+        assert!(
+            iface
+                .children
+                .iter()
+                .any(|c| is_doc(c) && attr(c, "name") == DOC_SHORT),
+            "{}: the interface has no {DOC_SHORT} annotation",
+            r.file
+        );
+        let page = &pages
             .iter()
-            .find(|c| c.name == "interface")
-            .unwrap();
-        for member in &iface.children {
+            .find(|(path, _)| *path == format!("docs/man/{}.5", r.iface))
+            .unwrap_or_else(|| panic!("no page for {}", r.iface))
+            .1;
+        let headings: Vec<&str> = page.lines().filter(|l| l.starts_with(".SS ")).collect();
+        for member in members(iface) {
             let name = attr(member, "name");
-            let comment = member
-                .comment
-                .as_deref()
-                .unwrap_or_else(|| panic!("{}: {} {name} has no comment", r.file, member.name));
+            let text = doc(member).unwrap_or_else(|| {
+                panic!("{}: {} {name} has no {DOC} annotation", r.file, member.name)
+            });
+            assert!(!text.trim().is_empty(), "{}: {name}: an empty doc", r.file);
+            // The page has a heading that names the member.
             assert!(
-                comment.contains(name),
-                "{}: the comment before {name} must name it: {comment}",
-                r.file
+                headings
+                    .iter()
+                    .any(|h| h.contains(&format!(" {name}(")) || h.contains(&format!(" {name} ["))),
+                "{}: the page of {} must have a heading naming {name}: {headings:?}",
+                r.file,
+                r.iface
             );
             if member.name == "method" {
                 assert!(
-                    comment.contains("Errors:"),
-                    "{}: the comment of {name} must list its errors",
+                    text.contains("Errors:"),
+                    "{}: the doc of {name} must list its errors",
                     r.file
+                );
+            }
+            for arg in member.children.iter().filter(|c| c.name == "arg") {
+                assert!(
+                    doc(arg).is_some_and(|d| !d.trim().is_empty()),
+                    "{}: argument {} of {name} has no {DOC} annotation",
+                    r.file,
+                    attr(arg, "name")
                 );
             }
         }
     }
 }
 
-/// The part of a member's comment from `Errors:` on, with quoted messages
+/// The part of a member's doc from `Errors:` on, with quoted messages
 /// and parenthesised remarks taken out: what is left names errors.
 fn error_names(comment: &str) -> Vec<String> {
     let Some((_, errors)) = comment.split_once("Errors:") else {
@@ -502,15 +584,11 @@ fn the_errors_listed_are_latchds_own() {
         "Relay could not be driven"
     );
     for r in reviewed() {
-        let iface = r
-            .root
-            .children
-            .iter()
-            .find(|c| c.name == "interface")
-            .unwrap();
+        let iface = interface_element(&r);
         for member in iface.children.iter().filter(|m| m.name == "method") {
             let name = attr(member, "name");
-            let comment = member.comment.as_deref().unwrap_or_default();
+            let comment = doc(member).unwrap_or_default();
+            let comment = comment.as_str();
             for error in error_names(comment) {
                 assert!(
                     known.contains(&error),
@@ -540,6 +618,101 @@ fn the_errors_listed_are_latchds_own() {
         error_names(r#"Errors: Unauthorized "Log In"; BadRequest "Wrong X" (a Remark); A thing."#),
         vec!["Unauthorized", "BadRequest"]
     );
+}
+
+#[test]
+fn the_generated_pages_are_current() {
+    let root = std::path::Path::new(ROOT);
+    let write = std::env::var_os("LATCHD_WRITE_DOCS").is_some();
+    let mut stale = Vec::new();
+    for (path, generated) in ifdocs::generate(root) {
+        let committed = std::fs::read_to_string(root.join(&path)).unwrap_or_default();
+        if committed != generated {
+            if write {
+                std::fs::write(root.join(&path), &generated).unwrap();
+            }
+            stale.push(path);
+        }
+    }
+    assert!(
+        write || stale.is_empty(),
+        "{stale:?} differ from what dbus/*.xml and docs/man/src/ give. Regenerate with\n    \
+         LATCHD_WRITE_DOCS=1 cargo test --test introspection generated\nand commit them."
+    );
+}
+
+#[test]
+fn the_generated_reference_reads_the_doc_annotations() {
+    use ifdocs::*;
+    let xml = r#"<node><interface name="x.Y">
+      <annotation name="org.gtk.GDBus.DocString.Short" value="a thing"/>
+      <annotation name="org.gtk.GDBus.DocString" value="The Y."/>
+      <method name="M">
+        <annotation name="org.gtk.GDBus.DocString" value='Does
+          M.&#10;&#10;Who: admin.&#10;Errors: Unauthorized "Log In";
+          BadRequest "Wrong a; b" (one; two); org.freedesktop.DBus.Error.Failed.'/>
+        <arg name="a" type="a{sv}" direction="in">
+          <annotation name="org.gtk.GDBus.DocString" value=".a -x"/>
+        </arg>
+        <arg name="b" type="au" direction="out">
+          <annotation name="org.gtk.GDBus.DocString" value="B"/>
+        </arg>
+      </method>
+      <property name="P" type="b" access="read">
+        <annotation name="org.gtk.GDBus.DocString" value="P."/>
+      </property>
+    </interface></node>"#;
+    let i = Iface::parse(xml, "x.Y", "test");
+    assert_eq!(i.short, "a thing");
+    let m = i.member("M").unwrap();
+    assert_eq!(m.doc.paragraphs, ["Does M."]);
+    assert_eq!(m.doc.who.as_deref(), Some("Who: admin."));
+    assert_eq!(
+        m.doc.errors,
+        [
+            ErrorItem {
+                name: "org.latchd.Panel1.Error.Unauthorized".into(),
+                text: "\"Log In\"".into()
+            },
+            ErrorItem {
+                name: "org.latchd.Panel1.Error.BadRequest".into(),
+                text: "\"Wrong a; b\" (one; two)".into()
+            },
+            ErrorItem {
+                name: "org.freedesktop.DBus.Error.Failed".into(),
+                text: String::new()
+            },
+        ]
+    );
+    assert_eq!(heading(m), "array{uint32} M(dict{string, variant} a)");
+    assert_eq!(heading(i.member("P").unwrap()), "boolean P [readonly]");
+    let page = man_page(
+        &i,
+        ".\\\" @header\n.SH METHODS\n.\\\" @member M\n.\\\" @member P\n",
+        "src",
+    );
+    assert!(
+        page.contains(".SS \"array{uint32} M(dict{string, variant} a)\"\n"),
+        "{page}"
+    );
+    assert!(page.contains("\\&.a \\-x\n"), "{page}");
+    assert!(
+        page.contains(".TP\n.B org.latchd.Panel1.Error.BadRequest\n\"Wrong a; b\" (one; two)\n"),
+        "{page}"
+    );
+    // A member without its place on the page, or a place for none, fails.
+    for src in [
+        ".\\\" @member M\n",
+        ".\\\" @member M\n.\\\" @member P\n.\\\" @member Q\n",
+    ] {
+        assert!(
+            std::panic::catch_unwind(|| man_page(&i, src, "src")).is_err(),
+            "{src}"
+        );
+    }
+    // An element the introspection format does not have fails.
+    let doc_element = xml.replace("<property", "<doc:doc>x</doc:doc><property");
+    assert!(std::panic::catch_unwind(|| Iface::parse(&doc_element, "x.Y", "test")).is_err());
 }
 
 #[test]
