@@ -14,9 +14,10 @@
 //! The format of a doc annotation: plain text, whitespace-insensitive as in
 //! any XML attribute; `&#10;` (a newline) parts paragraphs. A paragraph that
 //! starts with `Who` (`Who:`, `Who may read it:`, `Who receives it:`) says
-//! who may use the member; one that starts with `Errors:` lists the errors, separated by
-//! `;` outside quotes and parentheses, each `Name "message" (remark)` with
-//! `Name` an `org.latchd.Panel1.Error.` name or a full error name.
+//! who may use the member; one that starts with `Errors:` lists the errors
+//! (a method's in the order latchd checks them), separated by `;` outside
+//! quotes and parentheses, each `Name "message" (remark)` with `Name` an
+//! `org.latchd.Panel1.Error.` name or a full error name.
 //!
 //! See docs/interface-docs.md. `LATCHD_WRITE_DOCS=1 cargo test --test
 //! introspection generated` writes the files.
@@ -233,7 +234,7 @@ impl Iface {
                         out: signal || a.direction() == Some(zbus_xml::ArgDirection::Out),
                         doc: paragraphs(doc_of(
                             a.annotations(),
-                            &format!("{file}: argument {arg_name} of {member}"),
+                            &format!("argument {arg_name} of {member}"),
                         ))
                         .join(" "),
                     }
@@ -476,7 +477,9 @@ fn man_member(m: &Member) -> String {
         out += &roff_text(who);
     }
     if !m.doc.errors.is_empty() {
-        out += ".PP\nErrors:\n.RS\n";
+        out += ".PP\n";
+        out += errors_title(m);
+        out += "\n.RS\n";
         for e in &m.doc.errors {
             let _ = write!(out, ".TP\n.B {}\n", roff_quoted(&e.name));
             if !e.text.is_empty() {
@@ -486,6 +489,14 @@ fn man_member(m: &Member) -> String {
         out += ".RE\n";
     }
     out
+}
+
+/// A method's errors are listed in the order latchd checks them.
+fn errors_title(m: &Member) -> &'static str {
+    match m.kind {
+        Kind::Method => "Possible errors, in the order they are checked:",
+        _ => "Errors:",
+    }
 }
 
 fn man_header(i: &Iface, src_path: &str) -> String {
@@ -602,7 +613,8 @@ fn markdown(i: &Iface) -> String {
             out += "\n\n";
         }
         if !m.doc.errors.is_empty() {
-            out += "Errors:\n\n";
+            out += errors_title(m);
+            out += "\n\n";
             for e in &m.doc.errors {
                 if e.text.is_empty() {
                     let _ = writeln!(out, "- `{}`", e.name);
