@@ -1,16 +1,25 @@
-//! Telling the service manager how latchd is: the `sd_notify` protocol, in
-//! the few lines it takes. systemd passes a datagram socket in
-//! `NOTIFY_SOCKET` (a path, or an abstract name written with a leading `@`)
-//! and, with `WatchdogSec=`, the watchdog period in `WATCHDOG_USEC` (for the
-//! process `WATCHDOG_PID`, when set). Each notification is one datagram of
-//! `KEY=value` lines: `READY=1`, `RELOADING=1`, `STOPPING=1`, `STATUS=...`,
+//! Telling the service manager how latchd is: the `sd_notify` protocol.
+//! systemd passes a datagram socket in `NOTIFY_SOCKET` (a path, or an
+//! abstract name written with a leading `@`) and, with `WatchdogSec=`, the
+//! watchdog period in `WATCHDOG_USEC` (for the process `WATCHDOG_PID`, when
+//! set). Each notification is one datagram of `KEY=value` lines: `READY=1`,
+//! `RELOADING=1` (with `MONOTONIC_USEC=`), `STOPPING=1`, `STATUS=...`,
 //! `WATCHDOG=1`.
+//!
+//! The lines and the monotonic clock are the `sd-notify` crate's. The
+//! socket is kept here: the crate connects to `NOTIFY_SOCKET` as a path on
+//! every call (an abstract `@name` would be taken for a file of that name),
+//! reads the environment each time (a test could only set it for the whole
+//! process), and ends every line with a newline. Here the socket is opened
+//! once from the values it is given, a failure to send is logged once, and
+//! the datagrams stay what latchd always sent.
 //!
 //! Outside systemd (no `NOTIFY_SOCKET`) nothing is sent and there is no
 //! watchdog. A notification that cannot be sent is logged once and is
 //! otherwise harmless: latchd never stops because its manager is not
 //! listening.
 
+use sd_notify::NotifyState;
 use std::os::unix::net::{SocketAddr, UnixDatagram};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -71,7 +80,9 @@ impl Notifier {
                 return Notifier::none();
             }
         };
-        // The watchdog is ours only when no other process is named.
+        // The watchdog is ours only when no other process is named. Not
+        // sd_notify::watchdog_enabled: it reads the environment itself, takes
+        // WATCHDOG_USEC=0 for a period, and an unreadable WATCHDOG_PID for ours.
         let ours = watchdog_pid.is_none_or(|p| p.trim().parse::<u32>().ok() == Some(pid));
         let watchdog = watchdog_usec
             .and_then(|usec| usec.trim().parse::<u64>().ok())
@@ -109,29 +120,47 @@ impl Notifier {
         }
     }
 
-    /// `READY=1` with a status line.
-    pub fn ready(&self, status: &str) {
-        self.notify(&format!("READY=1\nSTATUS={}", one_line(status)));
+    /// Sends these states as one datagram, one line each.
+    fn send(&self, states: &[NotifyState]) -> bool {
+        if self.inner.is_none() {
+            return false;
+        }
+        let lines: Vec<String> = states.iter().map(ToString::to_string).collect();
+        self.notify(&lines.join("\n"))
     }
 
-    /// `RELOADING=1` with a status line.
+    /// `READY=1` with a status line.
+    pub fn ready(&self, status: &str) {
+        self.send(&[NotifyState::Ready, NotifyState::Status(&one_line(status))]);
+    }
+
+    /// `RELOADING=1` with the time it began (`MONOTONIC_USEC=`, as the
+    /// protocol asks of a reload) and a status line.
     pub fn reloading(&self, status: &str) {
-        self.notify(&format!("RELOADING=1\nSTATUS={}", one_line(status)));
+        let status = one_line(status);
+        let mut states = vec![NotifyState::Reloading];
+        // The clock cannot fail on Linux; without it the reload is still said.
+        states.extend(NotifyState::monotonic_usec_now().ok());
+        states.push(NotifyState::Status(&status));
+        self.send(&states);
     }
 
     /// `STOPPING=1` with a status line.
     pub fn stopping(&self, status: &str) {
-        self.notify(&format!("STOPPING=1\nSTATUS={}", one_line(status)));
+        self.send(&[
+            NotifyState::Stopping,
+            NotifyState::Status(&one_line(status)),
+        ]);
     }
 
     /// A status line alone.
     pub fn status(&self, status: &str) {
-        self.notify(&format!("STATUS={}", one_line(status)));
+        self.send(&[NotifyState::Status(&one_line(status))]);
     }
 
     /// One watchdog keep-alive.
     pub fn watchdog_ping(&self) -> bool {
-        self.notify("WATCHDOG=1")
+        self.send(&[NotifyState::Watchdog])
     }
 }
 
@@ -180,7 +209,13 @@ mod tests {
         assert!(n.watchdog_ping());
         assert_eq!(receive(&listener), "WATCHDOG=1");
         n.reloading("reloading");
-        assert_eq!(receive(&listener), "RELOADING=1\nSTATUS=reloading");
+        let reloading = receive(&listener);
+        let lines: Vec<&str> = reloading.split('\n').collect();
+        assert_eq!(lines.len(), 3, "{reloading}");
+        assert_eq!(lines[0], "RELOADING=1");
+        let usec = lines[1].strip_prefix("MONOTONIC_USEC=").expect(&reloading);
+        assert!(usec.parse::<u64>().unwrap() > 0, "{reloading}");
+        assert_eq!(lines[2], "STATUS=reloading");
         n.stopping("stopping");
         assert_eq!(receive(&listener), "STOPPING=1\nSTATUS=stopping");
     }
