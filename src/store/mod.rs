@@ -202,21 +202,14 @@ impl Store {
 
     /// A page of identifiers for a JSON query, from the committed copy.
     pub async fn list(&self, query: &str) -> Result<String, StoreError> {
-        // Sorting a large page is real work: off the async threads.
-        let committed = self.committed.clone();
         let query = query.to_string();
-        tokio::task::spawn_blocking(move || {
-            let query = crate::domain::list::Query::parse(&query)?;
+        self.page(move |committed| {
+            let query = Query::parse(&query)?;
             // Only the filtering holds the lock; the sort does not.
-            let hits = read_lock(&committed).matching(&query);
-            let page = query.page(hits).to_string();
-            if page.len() > crate::domain::limits::MAX_PAGE {
-                return Err(BodyError::ReplyTooLarge.into());
-            }
-            Ok(page)
+            let hits = read_lock(committed).matching(&query);
+            Ok(query.page(hits))
         })
         .await
-        .map_err(|_| StoreError::Stopped)?
     }
 
     /// The number of identifiers, without a round trip to the owner thread.
@@ -302,21 +295,33 @@ impl Store {
         Ok(self.read().get_record::<B>(uid)?.to_string())
     }
 
-    /// A page of records, off the async threads. The committed copy is
-    /// locked only to filter and then to render the page's items, never
-    /// while sorting: a waiting publish would hold up door decisions.
+    /// A page of records, from the committed copy. It is locked only to
+    /// filter and then to render the page's items, never while sorting: a
+    /// waiting publish would hold up door decisions.
     pub async fn list_records<B: Kind>(&self, query: &str) -> Result<String, StoreError> {
-        let committed = self.committed.clone();
         let query = query.to_string();
-        tokio::task::spawn_blocking(move || {
+        self.page(move |committed| {
             let q = Query::parse_for::<Record<B>>(&query)?;
-            let hits = read_lock(&committed).matching_records::<B>(&q);
+            let hits = read_lock(committed).matching_records::<B>(&q);
             let (total, page) = q.slice(hits);
             let items = {
-                let registry = read_lock(&committed);
+                let registry = read_lock(committed);
                 page.iter().map(|r| registry.record_item(r)).collect()
             };
-            let page = q.render(total, items).to_string();
+            Ok(q.render(total, items))
+        })
+        .await
+    }
+
+    /// A List page made by `make` off the async threads (sorting a large
+    /// page is real work), refused when it is larger than latchd replies.
+    async fn page(
+        &self,
+        make: impl FnOnce(&RwLock<Registry>) -> Result<serde_json::Value, BodyError> + Send + 'static,
+    ) -> Result<String, StoreError> {
+        let committed = self.committed.clone();
+        tokio::task::spawn_blocking(move || {
+            let page = make(&committed)?.to_string();
             if page.len() > crate::domain::limits::MAX_PAGE {
                 return Err(BodyError::ReplyTooLarge.into());
             }

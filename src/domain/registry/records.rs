@@ -86,10 +86,6 @@ impl Registry {
         self.create_record(ProfileBody::parse(body))
     }
 
-    pub fn update_profile(&self, uid: u32, body: &str) -> Result<Change, BodyError> {
-        self.update_record(uid, ProfileBody::parse(body))
-    }
-
     /// Deletes a time profile and detaches it from every identifier, in one step.
     pub fn delete_profile(&self, uid: u32) -> Result<Change, BodyError> {
         self.delete_record::<ProfileBody>(uid)
