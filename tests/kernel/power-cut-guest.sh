@@ -2,7 +2,7 @@
 # One boot of the power-cut test, in the kernel rig's guest (run by
 # tests/kernel/power-cut.sh, not by hand): mounts the test disk, points
 # latchd's [storage] dir at it and runs the guest half of
-# examples/power_cut.rs, which checks and starts latchd, lists what it serves
+# tests/kernel/power_cut.rs, which checks and starts latchd, lists what it serves
 # and, with POWER_CUT_MODE=load, makes mutations until the host cuts the power.
 # POWER_CUT_MODE=final stops latchd with SIGTERM instead, then the file
 # system is unmounted and checked with e2fsck.

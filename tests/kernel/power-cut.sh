@@ -16,7 +16,7 @@
 # right after the journal rotates for a compaction, if it does within 8 s)
 # QEMU is killed with SIGKILL: what the guest had not written to its disk is
 # gone, as at a power cut. The next boot's listing is checked against what
-# was acknowledged (examples/power_cut.rs, `check`). After the last cut, one
+# was acknowledged (tests/kernel/power_cut.rs, `check`). After the last cut, one
 # more boot checks, stops latchd with SIGTERM and runs e2fsck.
 #
 # Environment:
@@ -26,7 +26,7 @@
 #   POWER_CUT_MIN_MS, POWER_CUT_MAX_MS  the cut comes this long after the
 #                      first answer (default 500 and 5000)
 #   POWER_CUT_DIR      disk image and logs (default target/power-cut; emptied)
-#   POWER_CUT_BUILD=0  do not build latchd and examples/power_cut.rs first
+#   POWER_CUT_BUILD=0  do not build latchd and tests/kernel/power_cut.rs first
 #   LATCHD_BIN         the latchd to test (default target/debug/latchd)
 #
 # Ends with `power-cut: N passed, M failed`; exits 1 when a cut failed.

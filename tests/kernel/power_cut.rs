@@ -37,7 +37,7 @@
 
 use latchd::dbus::IdentifiersProxy;
 // The model of acknowledged state, shared with the SIGKILL crash test.
-#[path = "../tests/common/mutations.rs"]
+#[path = "../common/mutations.rs"]
 mod mutations;
 use mutations::*;
 use rand::rngs::StdRng;
