@@ -1,5 +1,5 @@
 //! The model of acknowledged state that the SIGKILL crash test
-//! (tests/crash.rs) and the power-cut clients (examples/power_cut.rs) share:
+//! (tests/lifecycle/crash.rs) and the power-cut clients (tests/kernel/power_cut.rs) share:
 //! what each client expects of its identifiers after every acknowledged
 //! mutation, and whether what latchd serves agrees with it. A mutation in
 //! flight when latchd died must be there wholly or not at all.

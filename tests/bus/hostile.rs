@@ -4,7 +4,7 @@
 //! bus going away. latchd answers each with a clear error, stays on the bus,
 //! stores and logs nothing absurd, and never runs on without its bus.
 
-mod common;
+use crate::common;
 use common::*;
 use latchd::domain::limits;
 use serde_json::{json, Value};

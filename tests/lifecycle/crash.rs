@@ -27,7 +27,7 @@
 //! interleaving of the clients still vary); `LATCHD_CRASH_CYCLES` changes the
 //! number of cycles (default 50).
 
-mod common;
+use crate::common;
 use common::mutations::*;
 use common::*;
 use latchd::dbus::{ApartmentsProxy, TimeProfilesProxy};

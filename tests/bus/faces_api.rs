@@ -4,7 +4,7 @@
 //! embeddings with the body's message, and is NotFound with face
 //! recognition off.
 
-mod common;
+use crate::common;
 use common::*;
 use serde_json::json;
 

@@ -5,7 +5,7 @@
 //! objects on another bus, as in the other tests. Until the stand-in is
 //! there latchd asks the kernel.
 
-mod common;
+use crate::common;
 use common::*;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

@@ -5,7 +5,7 @@
 //! be had brings the previous configuration back, that [storage] dir needs
 //! a restart, and that D-Bus calls during reloads are all answered.
 
-mod common;
+use crate::common;
 use common::*;
 use nix::sys::signal::Signal;
 use std::collections::HashMap;

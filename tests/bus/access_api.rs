@@ -1,7 +1,7 @@
 //! org.latchd.Panel1.Access over a real bus: decisions, passes taken durably,
 //! locks opened, and AccessEvent signals without secrets.
 
-mod common;
+use crate::common;
 use common::*;
 use futures_util::StreamExt;
 use serde_json::Value;

@@ -4,7 +4,7 @@
 //! restart. The pure validation matrix lives in `src/domain/tests.rs`; here
 //! each step is crossed once more at the D-Bus edge.
 
-mod common;
+use crate::common;
 use common::*;
 use serde_json::{json, Value};
 

@@ -7,7 +7,7 @@
 //! Each test says it is skipped when a tool it needs is missing; CI installs
 //! them (`systemd`, `util-linux`).
 
-mod common;
+use crate::common;
 use common::*;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -6,6 +6,7 @@
 //! (StorageFailed) need root: as any other user those tests say they are
 //! skipped and pass.
 
+#[path = "../common/mod.rs"]
 mod common;
 use common::*;
 use serde_json::{json, Value};
@@ -765,7 +766,7 @@ async fn identifiers_attach_detach_and_qr() {
         format!("QR code of identifier 1 written to {path}\n")
     );
     let bytes = std::fs::read(&png).unwrap();
-    // The PNG itself is checked by tests/qr_png.rs.
+    // The PNG itself is checked by tests/bus/qr_png.rs.
     assert!(!bytes.is_empty());
     let info = ok_json(bus, &["identifiers", "qr", "1", "--out", path]).await;
     assert_eq!(info, json!({"file": path, "bytes": bytes.len()}));

@@ -11,7 +11,7 @@
 //! That needs root: as any other user these tests say they are skipped and
 //! pass. CI runs them as root.
 
-mod common;
+use crate::common;
 use common::*;
 use std::process::Stdio;
 

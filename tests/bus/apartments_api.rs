@@ -3,7 +3,7 @@
 //! identifiers, deleting an apartment unbinding them, and all of it
 //! surviving a restart and a kill.
 
-mod common;
+use crate::common;
 use common::*;
 use latchd::dbus::ApartmentsProxy;
 use serde_json::{json, Value};

@@ -1,6 +1,6 @@
 //! org.latchd.Panel1.Locks over a real bus, with virtual locks.
 
-mod common;
+use crate::common;
 use common::*;
 use futures_util::StreamExt;
 use std::collections::HashMap;

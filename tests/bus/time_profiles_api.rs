@@ -5,7 +5,7 @@
 //! calendar itself (every repeat form, daylight saving, month ends) is
 //! tested by the vectors of `src/domain/schedule_vectors.toml`.
 
-mod common;
+use crate::common;
 use common::*;
 use latchd::dbus::TimeProfilesProxy;
 use serde_json::{json, Value};

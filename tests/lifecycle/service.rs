@@ -6,7 +6,7 @@
 //! RELOADING=1 and READY=1 around a SIGHUP, STOPPING=1 and exit 0 on
 //! SIGTERM and SIGINT.
 
-mod common;
+use crate::common;
 use common::*;
 use nix::sys::signal::Signal;
 use std::os::unix::net::UnixDatagram;

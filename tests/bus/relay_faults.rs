@@ -10,7 +10,7 @@
 //! Access.Present answers granted=false, "relay failure", the access event
 //! says so and the pass the grant took is given back.
 
-mod common;
+use crate::common;
 use common::*;
 use futures_util::StreamExt;
 use latchd::access::locks::{LockSpec, Relay};

@@ -1,7 +1,7 @@
 //! `latchd --check-config` and start-up refuse bad configs and corrupt data
 //! with the file and line, and never write to data they could not read.
 
-mod common;
+use crate::common;
 use common::*;
 use std::process::Command;
 

@@ -6,7 +6,7 @@
 //!
 //! Says it is skipped when zbarimg is not installed.
 
-mod common;
+use crate::common;
 use common::*;
 use std::io::Write;
 use std::process::{Command, Stdio};
