@@ -30,7 +30,7 @@ pub enum StoreError {
     Rejected(#[from] BodyError),
     /// The mutation could not be made durable; nothing of it was kept.
     #[error("Storage failure: {0}")]
-    Storage(String),
+    Storage(Arc<std::io::Error>),
     #[error("latchd is shutting down")]
     Stopped,
     /// A feature the panel's configuration has off (face recognition).
@@ -355,7 +355,7 @@ impl Store {
             }
             item.body.number.clone()
         };
-        qr::qr_png(&number).map_err(|e| StoreError::Storage(e.to_string()))
+        qr::qr_png(&number).map_err(|e| StoreError::Storage(Arc::new(std::io::Error::other(e))))
     }
 
     /// The validation rules now in effect, for parsing a body before it is

@@ -48,7 +48,7 @@ struct Owner {
 }
 
 /// Sends a held answer, or the batch's storage failure when there was one.
-type SendAnswer = Box<dyn FnOnce(Option<&str>) + Send>;
+type SendAnswer = Box<dyn FnOnce(Option<&Arc<std::io::Error>>) + Send>;
 
 /// A reply held back until the batch it belongs to is durable.
 pub struct Pending(SendAnswer);
@@ -58,7 +58,7 @@ impl Pending {
         Pending(Box::new(move |failure| {
             // Reads in a failed batch may have seen undone state: they fail too.
             let answer = match failure {
-                Some(e) => Err(StoreError::Storage(e.to_string())),
+                Some(e) => Err(StoreError::Storage(e.clone())),
                 None => answer,
             };
             let _ = reply.send(answer);
@@ -135,7 +135,7 @@ impl Owner {
                 for undo in undos.iter().rev() {
                     self.registry.apply(undo);
                 }
-                failure = Some(e.to_string());
+                failure = Some(Arc::new(e));
             }
         }
         if failure.is_none() && !changes.is_empty() {
@@ -143,7 +143,7 @@ impl Owner {
             self.count.store(len as u32, Ordering::Release);
         }
         for Pending(reply) in pending {
-            reply(failure.as_deref());
+            reply(failure.as_ref());
         }
         if failure.is_none() {
             if let Err(e) = self.storage.maybe_compact(&self.registry) {
