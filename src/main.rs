@@ -3,8 +3,10 @@
 //! path is stopped and started again from it); SIGTERM and SIGINT stop everything in the
 //! reverse order. Under systemd it says so: READY=1, RELOADING=1, STOPPING=1, STATUS=.
 
+use clap::Parser;
 use latchd::access::{self, AccessPath};
-use latchd::config::{Config, DEFAULT_PATH};
+use latchd::config::Config;
+use latchd::process::args::{Args, Mode};
 use latchd::process::notify::Notifier;
 use latchd::process::signals::{Signal, Signals};
 use latchd::process::{log_board, logging, return_large_allocations};
@@ -14,98 +16,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-const HELP: &str = "\
-latchd - door controller daemon for Linux panels
-
-Usage:
-  latchd [--config FILE] [--bus-address ADDRESS]
-  latchd --check-config FILE
-  latchd --reseal FILE
-
-Options:
-  -c, --config FILE      configuration file (default /etc/latchd/latchd.toml)
-  --bus-address ADDRESS  serve on this D-Bus address instead of the system bus
-                         (the system bus honours DBUS_SYSTEM_BUS_ADDRESS)
-  --check-config FILE    check FILE and the data it points to, print what is
-                         wrong with file and line, exit non-zero on errors
-  --reseal FILE          accept a data snapshot changed by hand: check that
-                         the data folder of config FILE reads back, then
-                         seal identifiers.toml anew (latchd must be stopped)
-  -h, --help             this help
-  -V, --version          the version
-
-latchd serves org.latchd.Panel1 (see latchd(8) and the busctl examples in
-/usr/share/doc/latchd/README.md). SIGHUP reloads the configuration (a bad
-file is refused and the running one stays); SIGTERM and SIGINT stop latchd
-with every relay locked. LATCHD_LOG sets the log level (default info).
-";
-
-enum Mode {
-    Run {
-        config: PathBuf,
-        bus_address: Option<String>,
-    },
-    Check(PathBuf),
-    Reseal(PathBuf),
-    Help,
-    Version,
-}
-
-fn parse_args(args: impl Iterator<Item = String>) -> Result<Mode, String> {
-    let mut config = None;
-    let mut bus_address = None;
-    let mut check = None;
-    let mut reseal = None;
-    let mut args = args.peekable();
-    while let Some(arg) = args.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
-            _ => (arg.clone(), None),
-        };
-        let mut value = |name: &str| {
-            inline
-                .clone()
-                .or_else(|| args.next())
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
-        match flag.as_str() {
-            "-h" | "--help" => return Ok(Mode::Help),
-            "-V" | "--version" => return Ok(Mode::Version),
-            "--config" | "-c" => config = Some(PathBuf::from(value("--config")?)),
-            "--bus-address" => bus_address = Some(value("--bus-address")?),
-            "--check-config" => check = Some(PathBuf::from(value("--check-config")?)),
-            "--reseal" => reseal = Some(PathBuf::from(value("--reseal")?)),
-            other => return Err(format!("unknown argument {other:?} (try --help)")),
-        }
-    }
-    Ok(match (check, reseal) {
-        (Some(_), Some(_)) => return Err("--check-config and --reseal exclude each other".into()),
-        (Some(file), None) => Mode::Check(file),
-        (None, Some(file)) => Mode::Reseal(file),
-        (None, None) => Mode::Run {
-            config: config.unwrap_or_else(|| PathBuf::from(DEFAULT_PATH)),
-            bus_address,
-        },
-    })
-}
-
 fn main() -> ExitCode {
-    let mode = match parse_args(std::env::args().skip(1)) {
-        Ok(mode) => mode,
-        Err(e) => {
-            eprintln!("latchd: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    match mode {
-        Mode::Help => {
-            print!("{HELP}");
-            ExitCode::SUCCESS
-        }
-        Mode::Version => {
-            println!("latchd {}", env!("CARGO_PKG_VERSION"));
-            ExitCode::SUCCESS
-        }
+    // Help and version exit 0, bad arguments 2, each with clap's message.
+    match Args::parse().mode() {
         Mode::Check(file) => check(&file),
         Mode::Reseal(file) => reseal(&file),
         Mode::Run {

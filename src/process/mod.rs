@@ -1,8 +1,10 @@
-//! The process around the daemon: its log, what it tells the service
-//! manager, the signals it handles, and what it sets up once at start
+//! The process around the daemon: its arguments and man page, its log,
+//! what it tells the service manager, the signals it handles, and what it sets up once at start
 //! (the allocator's policy, a line about the board it runs on).
 
+pub mod args;
 pub mod logging;
+pub mod manpage;
 pub mod notify;
 pub mod signals;
 
