@@ -710,6 +710,15 @@ fn the_generated_reference_reads_the_doc_annotations() {
             "{src}"
         );
     }
+    // Who and the errors must agree: an admin-only method lists Forbidden.
+    assert_eq!(roles(m), [true, false, false]);
+    assert!(std::panic::catch_unwind(|| check_roles(&i, m)).is_err());
+    let forbidden = xml.replace(
+        "Errors: Unauthorized",
+        "Errors: Forbidden \"x\"; Unauthorized",
+    );
+    let f = Iface::parse(&forbidden, "x.Y", "test");
+    check_roles(&f, f.member("M").unwrap());
     // An element the introspection format does not have fails.
     let doc_element = xml.replace("<property", "<doc:doc>x</doc:doc><property");
     assert!(std::panic::catch_unwind(|| Iface::parse(&doc_element, "x.Y", "test")).is_err());

@@ -9,7 +9,9 @@
 //!   with its `.\" @header` (the title), `.\" @name` (NAME and INTERFACE),
 //!   `.\" @description` (the interface's doc) and `.\" @member NAME` lines
 //!   replaced by what the XML gives;
-//! - `docs/dbus-reference.md`: the reference of all five interfaces.
+//! - `docs/dbus-reference.md`: the table of who may use what (from the Who
+//!   paragraphs, checked against the errors listed) and the reference of
+//!   all five interfaces.
 //!
 //! The format of a doc annotation: plain text, whitespace-insensitive as in
 //! any XML attribute; `&#10;` (a newline) parts paragraphs. A paragraph that
@@ -54,6 +56,7 @@ pub fn generate(root: &Path) -> Vec<(String, String)> {
          `dbus/README.md`. How the reference is made: \
          `docs/interface-docs.md`.\n",
     );
+    let mut ifaces = Vec::new();
     for name in INTERFACES {
         let iface_name = format!("{PREFIX}{name}");
         let xml_path = format!("dbus/{iface_name}.xml");
@@ -67,7 +70,11 @@ pub fn generate(root: &Path) -> Vec<(String, String)> {
             format!("docs/man/{iface_name}.5"),
             man_page(&iface, &src, &src_path),
         ));
-        reference += &markdown(&iface);
+        ifaces.push(iface);
+    }
+    reference += &authorization(&ifaces);
+    for iface in &ifaces {
+        reference += &markdown(iface);
     }
     out.push(("docs/dbus-reference.md".to_string(), reference));
     out
@@ -564,6 +571,93 @@ pub fn man_page(i: &Iface, src: &str, src_path: &str) -> String {
             m.name,
             i.name
         );
+    }
+    out
+}
+
+// --- who may use what -------------------------------------------------------
+
+/// Which of the roles admin, viewer and feeder may use the member, from the first sentence of its
+/// Who paragraph (a signal's names the groups: latchd-admin, latchd-view).
+pub fn roles(m: &Member) -> [bool; 3] {
+    let who = m
+        .doc
+        .who
+        .as_deref()
+        .unwrap_or_else(|| panic!("{} has no Who paragraph", m.name));
+    let (_, list) = who.split_once(':').unwrap_or(("", who));
+    let first = list.split(". ").next().unwrap_or(list);
+    let words: Vec<&str> = first
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .collect();
+    let has = |w: &[&str]| w.iter().any(|w| words.contains(w));
+    [
+        has(&["admin", "latchd-admin"]),
+        has(&["viewer", "latchd-view"]),
+        has(&["feeder", "latchd-feed"]),
+    ]
+}
+
+/// The Who paragraph and the Errors list must agree: a method answers a
+/// caller without a role with Unauthorized and a role it does not allow
+/// with Forbidden; a property answers either with AccessDenied.
+pub fn check_roles(i: &Iface, m: &Member) {
+    let allowed = roles(m);
+    let lists = |name: &str| m.doc.errors.iter().any(|e| e.name == name);
+    let all = allowed.iter().all(|a| *a);
+    match m.kind {
+        Kind::Method => {
+            assert!(
+                lists(&format!("{ERROR_PREFIX}Unauthorized")),
+                "{}.{}: a method must list Unauthorized",
+                i.name,
+                m.name
+            );
+            assert_eq!(
+                lists(&format!("{ERROR_PREFIX}Forbidden")),
+                !all,
+                "{}.{}: Forbidden is listed exactly when a role may not call it",
+                i.name,
+                m.name
+            );
+        }
+        Kind::Property { .. } => assert!(
+            lists("org.freedesktop.DBus.Error.AccessDenied"),
+            "{}.{}: a property lists AccessDenied for callers without a role",
+            i.name,
+            m.name
+        ),
+        Kind::Signal => {}
+    }
+}
+
+/// The table of who may use what, from the Who paragraphs.
+fn authorization(ifaces: &[Iface]) -> String {
+    let mut out = String::from(
+        "\n## Who may use what\n\n\
+         uid 0 is an admin; otherwise the groups in `[auth]` decide \
+         (`dbus/README.md`, Authorization). A method answers a caller without \
+         a role `Unauthorized` and another role `Forbidden`; a property read \
+         answers both `org.freedesktop.DBus.Error.AccessDenied`; a signal \
+         reaches whom the bus policy lets receive it.\n\n\
+         | member | admin | viewer | feeder | no role |\n|---|---|---|---|---|\n",
+    );
+    for i in ifaces {
+        let short = i.name.strip_prefix(PREFIX).unwrap_or(&i.name);
+        for m in &i.members {
+            check_roles(i, m);
+            let (yes, no, none, kind) = match m.kind {
+                Kind::Method => ("yes", "Forbidden", "Unauthorized", ""),
+                Kind::Property { .. } => ("yes", "AccessDenied", "AccessDenied", "property "),
+                Kind::Signal => ("received", "not received", "not received", "signal "),
+            };
+            let cells: Vec<&str> = roles(m).iter().map(|r| if *r { yes } else { no }).collect();
+            let _ = writeln!(
+                out,
+                "| {kind}`{short}.{}` | {} | {} | {} | {none} |",
+                m.name, cells[0], cells[1], cells[2]
+            );
+        }
     }
     out
 }
