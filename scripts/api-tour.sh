@@ -2,7 +2,7 @@
 # A tour of org.latchd.Panel1 with busctl: every method of Identifiers,
 # TimeProfiles and Apartments, and every error class, against a running
 # latchd (start one with scripts/run-example.sh on a fresh
-# target/example-data). Its output is what README.md shows.
+# target/example-data). Its output is what docs/api-tour.md shows.
 #   BUS=unix:path=$PWD/target/example-bus/socket scripts/api-tour.sh
 # The Forbidden and Unauthorized examples need root (setpriv) and a user
 # "latchd-demo" in group latchd-view: useradd -r -M -G latchd-view latchd-demo
