@@ -197,25 +197,15 @@ fn write_key(key: &str, out: &mut String) {
     }
 }
 
-/// A TOML basic string: control characters (and DEL) escaped, so any owner
-/// name stays on one line.
+/// A TOML basic string (toml_writer's): control characters (and DEL)
+/// escaped, so any owner name stays on one line. Always a basic string:
+/// toml_writer's own choice would write some as literal strings, and what
+/// latchd writes stays what it always wrote (but backspace and form feed,
+/// now `\b` and `\f` instead of `\u0008` and `\u000C`; both read back the
+/// same).
 fn write_string(s: &str, out: &mut String) {
-    use std::fmt::Write;
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                let _ = write!(out, "\\u{:04X}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    use toml_writer::TomlWrite;
+    let _ = out.value(toml_writer::TomlStringBuilder::new(s).as_basic());
 }
 
 #[cfg(test)]
@@ -234,5 +224,48 @@ mod tests {
         let back: toml::Table = toml::from_str(&line).unwrap();
         assert_eq!(back["x"]["name"].as_str(), Some(name));
         assert_eq!(back["x"]["odd key"].as_integer(), Some(-3));
+    }
+
+    /// The escaping latchd wrote before toml_writer: files already written
+    /// hold strings in this form.
+    fn earlier_string(s: &str) -> String {
+        use std::fmt::Write;
+        let mut out = String::from("\"");
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\t' => out.push_str("\\t"),
+                '\r' => out.push_str("\\r"),
+                c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                    let _ = write!(out, "\\u{:04X}", c as u32);
+                }
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    #[test]
+    fn strings_are_written_as_before_and_both_forms_read_back() {
+        let mut samples: Vec<String> = (0u8..=0x7f).map(|b| char::from(b).to_string()).collect();
+        samples
+            .extend(["", "Anna Müller", "a\"b\\c\nd", "中文 'x' \u{80}\u{2028}"].map(String::from));
+        for s in &samples {
+            let mut now = String::new();
+            write_string(s, &mut now);
+            let before = earlier_string(s);
+            match s.as_str() {
+                "\u{8}" => assert_eq!((before.as_str(), now.as_str()), ("\"\\u0008\"", "\"\\b\"")),
+                "\u{c}" => assert_eq!((before.as_str(), now.as_str()), ("\"\\u000C\"", "\"\\f\"")),
+                _ => assert_eq!(now, before, "{s:?}"),
+            }
+            for written in [&now, &before] {
+                let back: toml::Table = toml::from_str(&format!("name = {written}")).unwrap();
+                assert_eq!(back["name"].as_str(), Some(s.as_str()), "{written}");
+            }
+        }
     }
 }
