@@ -7,8 +7,8 @@
 //! - `docs/man/org.latchd.Panel1.NAME.5`: the hand-written page
 //!   `docs/man/src/org.latchd.Panel1.NAME.5` (concepts, bodies, examples),
 //!   with its `.\" @header` (the title), `.\" @name` (NAME and INTERFACE),
-//!   `.\" @description` (the interface's doc) and `.\" @member NAME` lines
-//!   replaced by what the XML gives;
+//!   `.\" @description` (the interface's doc), `.\" @roles` (what each role
+//!   may use) and `.\" @member NAME` lines replaced by what the XML gives;
 //! - `docs/dbus-reference.md`: the table of who may use what (from the Who
 //!   paragraphs, checked against the errors listed) and the reference of
 //!   all five interfaces.
@@ -541,6 +541,7 @@ pub fn man_page(i: &Iface, src: &str, src_path: &str) -> String {
             match (words.next(), words.next(), words.next()) {
                 (Some("header"), None, None) => out += &man_header(i, src_path),
                 (Some("name"), None, None) => out += &man_name(i),
+                (Some("roles"), None, None) => out += &man_roles(i),
                 (Some("description"), None, None) => {
                     for (n, p) in i.doc.iter().enumerate() {
                         if n > 0 {
@@ -629,6 +630,58 @@ pub fn check_roles(i: &Iface, m: &Member) {
         ),
         Kind::Signal => {}
     }
+}
+
+/// "A, B and C".
+fn and_list(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// What each role may use of the interface, for its man page.
+fn man_roles(i: &Iface) -> String {
+    let mut out = String::new();
+    let groups = [
+        ("admin", "latchd\\-admin"),
+        ("viewer", "latchd\\-view"),
+        ("feeder", "latchd\\-feed"),
+    ];
+    for (n, (role, group)) in groups.iter().enumerate() {
+        let of = |kind: fn(&Kind) -> bool| -> Vec<&str> {
+            i.members
+                .iter()
+                .filter(|m| kind(&m.kind) && roles(m)[n])
+                .map(|m| m.name.as_str())
+                .collect()
+        };
+        let methods = of(|k| *k == Kind::Method);
+        let all_methods = i.members.iter().filter(|m| m.kind == Kind::Method).count();
+        let properties = of(|k| matches!(k, Kind::Property { .. }));
+        let signals = of(|k| *k == Kind::Signal);
+        let mut parts = Vec::new();
+        if !methods.is_empty() && methods.len() == all_methods && all_methods > 1 {
+            parts.push("every method".to_string());
+        } else if !methods.is_empty() {
+            parts.push(and_list(&methods));
+        }
+        if !properties.is_empty() {
+            parts.push(format!("reading {}", and_list(&properties)));
+        }
+        if !signals.is_empty() {
+            parts.push(format!("receiving {}", and_list(&signals)));
+        }
+        let text = if parts.is_empty() {
+            "Nothing of this interface.".to_string()
+        } else {
+            capitalised(&parts.join("; ")) + "."
+        };
+        let _ = write!(out, ".TP\n.BR {role} \" [\" {group} ]\n");
+        out += &roff_text(&text);
+    }
+    out
 }
 
 /// The table of who may use what, from the Who paragraphs.
