@@ -1,6 +1,13 @@
 //! Proleptic Gregorian calendar arithmetic on day numbers (days since
-//! 1970-01-01): what time profiles and latchctl's dates both need, without
-//! a time zone and without allocating.
+//! 1970-01-01): what the time profiles' walk over days, months and years
+//! (`schedule/evaluate.rs`) needs, without a time zone and without
+//! allocating.
+//!
+//! Kept rather than jiff (which reads the instants and time zones around
+//! it, and latchctl's dates): jiff has no public day-number conversion, and
+//! going through its timestamps makes each step a `Result` (whose error
+//! allocates) inside a loop that must not fail or allocate. The schedule
+//! tests check these against jiff's calendar day by day.
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
 /// `days_from_civil`).

@@ -1,6 +1,8 @@
 //! Panel API bodies from flags and CSV fields, and times in UTC.
 
-use latchd::domain::calendar::{civil_from_days, days_from_civil, days_in_month};
+use jiff::civil::{Date, Time};
+use jiff::tz::Offset;
+use jiff::Timestamp;
 use serde_json::{json, Value};
 
 /// The fields of a body, as the flags or a CSV line give them.
@@ -159,49 +161,55 @@ pub fn parse_time(s: &str) -> Result<i64, String> {
             .then(|| part.parse().ok())
             .flatten()
     };
+    // The shape is checked here: jiff's ISO 8601 reader would also take
+    // `2026-1-01`, an hour alone, fractions and offsets.
     let mut d = date.split('-');
     let (Some(y), Some(m), Some(day), None) = (d.next(), d.next(), d.next(), d.next()) else {
         return Err(wrong());
     };
-    let (y, m, day) = (
-        number(y, 4).ok_or_else(wrong)?,
-        number(m, 2).ok_or_else(wrong)?,
-        number(day, 2).ok_or_else(wrong)?,
-    );
-    if !(1..=12).contains(&m) || day < 1 || day > days_in_month(y, m) {
-        return Err(wrong());
-    }
-    let mut seconds = days_from_civil(y, m, day) * 86_400;
-    if let Some(clock) = clock {
-        let parts: Vec<&str> = clock.split(':').collect();
-        if !(2..=3).contains(&parts.len()) {
-            return Err(wrong());
+    let date = Date::new(
+        number(y, 4).ok_or_else(wrong)? as i16,
+        number(m, 2).ok_or_else(wrong)? as i8,
+        number(day, 2).ok_or_else(wrong)? as i8,
+    )
+    .map_err(|_| wrong())?;
+    let time = match clock {
+        None => Time::midnight(),
+        Some(clock) => {
+            let parts: Vec<&str> = clock.split(':').collect();
+            if !(2..=3).contains(&parts.len()) {
+                return Err(wrong());
+            }
+            let sec = match parts.get(2) {
+                Some(p) => number(p, 2).ok_or_else(wrong)?,
+                None => 0,
+            };
+            Time::new(
+                number(parts[0], 2).ok_or_else(wrong)? as i8,
+                number(parts[1], 2).ok_or_else(wrong)? as i8,
+                sec as i8,
+                0,
+            )
+            .map_err(|_| wrong())?
         }
-        let h = number(parts[0], 2).filter(|h| *h < 24).ok_or_else(wrong)?;
-        let min = number(parts[1], 2).filter(|m| *m < 60).ok_or_else(wrong)?;
-        let sec = match parts.get(2) {
-            Some(p) => number(p, 2).filter(|s| *s < 60).ok_or_else(wrong)?,
-            None => 0,
-        };
-        seconds += h * 3600 + min * 60 + sec;
-    }
+    };
+    let seconds = Offset::UTC
+        .to_timestamp(date.to_datetime(time))
+        .map_err(|_| wrong())?
+        .as_second();
     if seconds < 0 {
         return Err(wrong());
     }
     Ok(seconds)
 }
 
-/// Unix seconds as `YYYY-MM-DDTHH:MM:SSZ`.
+/// Unix seconds as `YYYY-MM-DDTHH:MM:SSZ`; a time past what a calendar
+/// date holds (jiff's range ends late on 9999-12-30) as its number.
 pub fn format_time(unix: i64) -> String {
-    let days = unix.div_euclid(86_400);
-    let secs = unix.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+    match Timestamp::from_second(unix) {
+        Ok(t) => t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        Err(_) => unix.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -233,6 +241,8 @@ mod tests {
         assert_eq!(format_time(1_767_225_600), "2026-01-01T00:00:00Z");
         assert_eq!(format_time(1_709_251_199), "2024-02-29T23:59:59Z");
         assert_eq!(format_time(0), "1970-01-01T00:00:00Z");
+        assert_eq!(format_time(-62_135_596_800), "0001-01-01T00:00:00Z");
+        assert_eq!(format_time(253_402_207_200), "9999-12-30T22:00:00Z");
         for t in (0..5_000_000_000i64).step_by(86_399 * 97) {
             assert_eq!(parse_time(&format_time(t)), Ok(t));
         }
