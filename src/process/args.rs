@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 const AFTER_HELP: &str = "\
 latchd serves org.latchd.Panel1 (see latchd(8) and the busctl examples in
-/usr/share/doc/latchd/README.md). SIGHUP reloads the configuration (a bad
+/usr/share/doc/latchd/api-tour.md). SIGHUP reloads the configuration (a bad
 file is refused and the running one stays); SIGTERM and SIGINT stop latchd
 with every relay locked. LATCHD_LOG sets the log level (default info).";
 

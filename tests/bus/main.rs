@@ -2,7 +2,7 @@
 //! policy, the real latchd binary (or, for `relay_faults`, latchd's own
 //! objects in this process), and zbus, `dbus-send` or `gdbus` as clients.
 //! One test binary for all of them, so that it is linked once; each module
-//! is one subject. `tests/introspection.rs` stays a binary of its own: the
+//! is one subject. `tests/introspection/main.rs` stays a binary of its own: the
 //! generated interface pages name it in their regenerate command
 //! (`cargo test --test introspection generated`).
 

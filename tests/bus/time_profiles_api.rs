@@ -3,7 +3,7 @@
 //! detaching, deleting a profile detaching it everywhere, the door decision
 //! inside and outside a profile, and everything surviving a restart. The
 //! calendar itself (every repeat form, daylight saving, month ends) is
-//! tested by the vectors of `src/domain/schedule_vectors.toml`.
+//! tested by the vectors of `src/domain/schedule/schedule_vectors.toml`.
 
 use crate::common;
 use common::*;

@@ -45,7 +45,7 @@ const ERROR_PREFIX: &str = "org.latchd.Panel1.Error.";
 pub fn generate(root: &Path) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut reference = String::from(
-        "<!-- Generated from dbus/*.xml by tests/ifdocs; do not edit. \
+        "<!-- Generated from dbus/*.xml by tests/introspection/pages.rs; do not edit. \
          Regenerate with: LATCHD_WRITE_DOCS=1 cargo test --test introspection generated -->\n\
          # org.latchd.Panel1: interface reference\n\n\
          Every method, signal and property latchd serves on the bus name \
@@ -509,7 +509,7 @@ fn errors_title(m: &Member) -> &'static str {
 fn man_header(i: &Iface, src_path: &str) -> String {
     format!(
         ".TH {} 5 \"2026\" \"latchd 0.1\" \"D-Bus API\"\n\
-         .\\\" Generated from dbus/{}.xml and {src_path} by tests/ifdocs; do not edit.\n\
+         .\\\" Generated from dbus/{}.xml and {src_path} by tests/introspection/pages.rs; do not edit.\n\
          .\\\" Regenerate with: LATCHD_WRITE_DOCS=1 cargo test --test introspection generated\n",
         i.name.to_uppercase(),
         i.name

@@ -11,11 +11,12 @@
 //! The doc annotations of the XML are the interface reference: every
 //! interface, member and argument has one, and the five man pages
 //! `docs/man/org.latchd.Panel1.NAME.5` and `docs/dbus-reference.md` must be
-//! what `ifdocs` generates from them (with
+//! what `pages` generates from them (with
 //! `LATCHD_WRITE_DOCS=1 cargo test --test introspection generated`).
 
+#[path = "../common/mod.rs"]
 mod common;
-mod ifdocs;
+mod pages;
 use common::*;
 use std::collections::BTreeMap;
 use std::fmt::Debug;
@@ -479,7 +480,7 @@ fn members(iface: &Element) -> impl Iterator<Item = &Element> {
 
 #[test]
 fn every_member_of_the_reviewed_xml_is_documented() {
-    let pages = ifdocs::generate(std::path::Path::new(ROOT));
+    let pages = pages::generate(std::path::Path::new(ROOT));
     for r in reviewed() {
         let iface = interface_element(&r);
         assert!(
@@ -625,7 +626,7 @@ fn the_generated_pages_are_current() {
     let root = std::path::Path::new(ROOT);
     let write = std::env::var_os("LATCHD_WRITE_DOCS").is_some();
     let mut stale = Vec::new();
-    for (path, generated) in ifdocs::generate(root) {
+    for (path, generated) in pages::generate(root) {
         let committed = std::fs::read_to_string(root.join(&path)).unwrap_or_default();
         if committed != generated {
             if write {
@@ -643,7 +644,7 @@ fn the_generated_pages_are_current() {
 
 #[test]
 fn the_generated_reference_reads_the_doc_annotations() {
-    use ifdocs::*;
+    use pages::*;
     let xml = r#"<node><interface name="x.Y">
       <annotation name="org.gtk.GDBus.DocString.Short" value="a thing"/>
       <annotation name="org.gtk.GDBus.DocString" value="The Y."/>
