@@ -118,20 +118,29 @@ mod tests {
         // The lock task is blocked in a line write: no answer, no pings.
         let (release, blocked) = std::sync::mpsc::channel::<()>();
         let blocked = std::sync::Mutex::new(blocked);
+        let (entered, stuck_now) = std::sync::mpsc::channel::<()>();
+        let entered = std::sync::Mutex::new(entered);
         relay
             .block
             .lock()
             .unwrap()
             .replace(std::sync::Arc::new(move || {
+                let _ = entered.lock().unwrap().send(());
                 let _ = blocked.lock().unwrap().recv();
             }));
         let locks = rig.locks.clone();
         let opener = tokio::spawn(async move { locks.open(LockChoice::First).await });
-        tokio::time::sleep(Duration::from_millis(200)).await;
         let s = socket.clone();
-        let stuck = tokio::task::spawn_blocking(move || pings(&s, Duration::from_millis(1000)))
-            .await
-            .unwrap();
+        let stuck = tokio::task::spawn_blocking(move || {
+            // Waits until the lock task is in the blocked write, then lets
+            // the pings of checks begun before it go by (each check ends
+            // within a third of the period), and counts what comes after.
+            stuck_now.recv().unwrap();
+            pings(&s, Duration::from_millis(300));
+            pings(&s, Duration::from_millis(1000))
+        })
+        .await
+        .unwrap();
         assert_eq!(stuck, 0, "pings while the lock task was stuck");
 
         // Unstuck: the pings resume.
