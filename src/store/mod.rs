@@ -38,8 +38,6 @@ pub enum StoreError {
     Disabled,
 }
 
-/// The handle to the database. The owner thread ends when the last clone
-/// is dropped, after finishing what was sent to it.
 /// The owner thread's two queues: credentials at the door go ahead of
 /// management.
 enum Queue {
@@ -47,6 +45,8 @@ enum Queue {
     Management,
 }
 
+/// The handle to the database. The owner thread ends when the last clone
+/// is dropped, after finishing what was sent to it.
 #[derive(Clone)]
 pub struct Store {
     queues: Arc<Queues>,
