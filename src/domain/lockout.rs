@@ -50,9 +50,11 @@ pub struct Lockout {
     /// Each wrong guess of the window (and of the hour, with `per_hour`):
     /// when, and a tag of what was guessed (None: every failure counts).
     failures: VecDeque<(Instant, Option<u64>)>,
-    /// The window's limit counts the failures from here on: those before
-    /// the end of the last lockout were paid for by it.
-    counted_from: Option<Instant>,
+    /// How many of `failures`, from the front, the last lockout paid for:
+    /// the window's limit counts only those after them. (By count, not by
+    /// time: a lockout of 0 s ends at the instant of the failure that
+    /// began it, which must not count again.)
+    paid: usize,
     /// Guesses admitted and not yet settled.
     in_flight: usize,
     locked_until: Option<Instant>,
@@ -63,7 +65,7 @@ impl Lockout {
         Lockout {
             rules,
             failures: VecDeque::new(),
-            counted_from: None,
+            paid: 0,
             in_flight: 0,
             locked_until: None,
         }
@@ -157,17 +159,19 @@ impl Lockout {
             return None;
         };
         self.locked_until = Some(until);
-        self.counted_from = Some(until);
+        self.paid = self.failures.len();
         Some(until)
     }
 
     /// The oldest failure the window's limit counts at `now`, and how many
     /// it counts.
     fn in_window(&self, now: Instant) -> (Option<Instant>, usize) {
-        let mut counted = self.failures.iter().map(|(t, _)| *t).filter(|t| {
-            now.saturating_duration_since(*t) <= self.rules.window
-                && self.counted_from.is_none_or(|from| *t >= from)
-        });
+        let mut counted = self
+            .failures
+            .iter()
+            .skip(self.paid)
+            .map(|(t, _)| *t)
+            .filter(|t| now.saturating_duration_since(*t) <= self.rules.window);
         let oldest = counted.next();
         (oldest, oldest.map_or(0, |_| 1 + counted.count()))
     }
@@ -188,6 +192,7 @@ impl Lockout {
             .is_some_and(|(t, _)| now.saturating_duration_since(*t) > kept)
         {
             self.failures.pop_front();
+            self.paid = self.paid.saturating_sub(1);
         }
     }
 
@@ -295,6 +300,25 @@ mod tests {
         assert_eq!(l.failed(t + s(401)), None);
         assert_eq!(l.failed(t + s(402)), None);
         assert!(l.is_idle(t + s(500)));
+    }
+
+    /// A lockout of 0 s ends at the instant of the failure that began it;
+    /// that failure was paid for and does not count again (found by
+    /// fuzz/fuzz_targets/card_and_keys.rs).
+    #[test]
+    fn a_lockout_of_no_time_pays_for_its_failures() {
+        let t = Instant::now();
+        let s = Duration::from_secs;
+        let mut l = Lockout::new(LockoutRules {
+            max_failures: 2,
+            window: s(60),
+            lockout: s(0),
+            per_hour: None,
+        });
+        assert_eq!(l.failed(t), None);
+        assert_eq!(l.failed(t + s(1)), Some(t + s(1)));
+        assert_eq!(l.failed(t + s(2)), None, "one new failure, not two");
+        assert_eq!(l.failed(t + s(3)), Some(t + s(3)));
     }
 
     fn rules(max_failures: usize) -> LockoutRules {
