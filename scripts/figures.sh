@@ -21,7 +21,7 @@ command_of() {
     guessing) echo "cargo bench --bench guessing" ;;
     key_to_relay) echo "cargo build --release --bin latchd --example min_relay && scripts/kernel-rig.sh run tests/kernel/latency.sh" ;;
     crash) echo "cargo test --locked --test lifecycle crash -- --nocapture" ;;
-    fuzz) echo "FUZZ_SECONDS=300 scripts/fuzz.sh" ;;
+    fuzz) echo "FUZZ_SECONDS=300 FUZZ_PARALLEL=1 scripts/fuzz.sh" ;;
     *) return 1 ;;
   esac
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every fuzz target in fuzz/ (or the ones named as arguments), one
-# after the other, each for FUZZ_SECONDS seconds (default 30) with one job,
+# Runs every fuzz target in fuzz/ (or the ones named as arguments), one a
+# core at a time, each for FUZZ_SECONDS seconds (default 30) with one job,
 # and prints the runs and coverage of each and the total. Fails when a
 # target finds a crash; its input stays in fuzz/artifacts/<target>/.
 #
@@ -26,18 +26,21 @@ fi
 
 logs="$fuzz/work/logs"
 mkdir -p "$logs"
-total=0
-failed=()
-printf '%-16s %12s %8s %8s %8s  %s\n' target runs seconds cov ft result
-for target in "${targets[@]}"; do
+# Targets run side by side, FUZZ_PARALLEL at a time (default: one a core),
+# each with one job: the same seconds each, the whole in a fraction of the
+# time.
+parallel="${FUZZ_PARALLEL:-$(nproc)}"
+
+# fuzz_one TARGET: runs one target; writes its table line (and, after a
+# crash, the lines that say where) to its folder's result file.
+fuzz_one() {
+  local target=$1 run="$logs/$1" start status=0 elapsed out runs cov ft result
   mkdir -p "$fuzz/work/$target" "$fuzz/corpus/$target"
   # With -jobs, libFuzzer writes the job's output to fuzz-0.log in the
   # current folder: run each target in a folder of its own.
-  run="$logs/$target"
   rm -rf "$run"
   mkdir -p "$run"
   start=$(date +%s)
-  status=0
   (cd "$run" && "${cargo_fuzz[@]}" run --fuzz-dir "$fuzz" --debug-assertions "$target" \
     "$fuzz/work/$target" "$fuzz/corpus/$target" -- \
     -max_total_time="$seconds" -jobs=1 -workers=1 -print_final_stats=1 \
@@ -48,17 +51,35 @@ for target in "${targets[@]}"; do
   runs=$(awk '/stat::number_of_executed_units/ { n = $NF } END { print n + 0 }' "$out")
   cov=$(awk '{ for (i = 1; i < NF; i++) if ($i == "cov:") c = $(i + 1) } END { print c }' "$out")
   ft=$(awk '{ for (i = 1; i < NF; i++) if ($i == "ft:") f = $(i + 1) } END { print f }' "$out")
-  total=$(( total + runs ))
-  if [ "$status" -eq 0 ]; then
-    result=ok
-  else
-    result="FAILED (see $out)"
-    failed+=("$target")
+  if [ "$status" -eq 0 ]; then result=ok; else result="FAILED (see $out)"; fi
+  {
+    printf '%-16s %12d %8d %8s %8s  %s\n' "$target" "$runs" "$elapsed" "${cov:--}" "${ft:--}" "$result"
+    if [ "$status" -ne 0 ]; then
+      grep -E "panicked at|^assertion|^  left|^ right|Test unit written" "$out" | head -8 | sed 's/^/    /' || true
+    fi
+  } >"$run.result"
+  echo "$runs" >"$run.runs"
+  return "$status"
+}
+
+running=0
+for target in "${targets[@]}"; do
+  if [ "$running" -ge "$parallel" ]; then
+    wait -n || true
+    running=$((running - 1))
   fi
-  printf '%-16s %12d %8d %8s %8s  %s\n' "$target" "$runs" "$elapsed" "${cov:--}" "${ft:--}" "$result"
-  if [ "$status" -ne 0 ]; then
-    grep -E "panicked at|^assertion|^  left|^ right|Test unit written" "$out" | head -8 | sed 's/^/    /' || true
-  fi
+  fuzz_one "$target" &
+  running=$((running + 1))
+done
+wait || true
+
+total=0
+failed=()
+printf '%-16s %12s %8s %8s %8s  %s\n' target runs seconds cov ft result
+for target in "${targets[@]}"; do
+  cat "$logs/$target.result"
+  total=$(( total + $(cat "$logs/$target.runs") ))
+  grep -q FAILED "$logs/$target.result" && failed+=("$target")
 done
 printf '%-16s %12d\n' total "$total"
 if [ "${#failed[@]}" -gt 0 ]; then

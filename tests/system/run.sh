@@ -6,6 +6,7 @@
 #
 #   tests/system/run.sh              amd64, the whole test (tests/system/guest.sh)
 #   SYSTEM_TEST_ARCH=arm64 tests/system/run.sh    the arm64 package's smoke part
+#   SYSTEM_TEST_PREPARE_ONLY=1 ...   only the cached base image and kernel
 #
 # The packages come from target/debian/ (scripts/build-debs.sh builds them
 # when missing, or always with SYSTEM_TEST_BUILD=1). The first boot installs
@@ -35,7 +36,10 @@ command -v $qemu >/dev/null || die "$qemu missing (apt-get install qemu-system-x
 
 version=$(dpkg-parsechangelog -S Version)
 deb=$repo/target/debian/latchd_${version}_$arch.deb
-if [ "${SYSTEM_TEST_BUILD:-0}" = 1 ] || [ ! -f "$deb" ]; then
+# SYSTEM_TEST_PREPARE_ONLY=1: the base image and the kernel only (cached),
+# no package and no boot; CI makes the arm64 ones while it builds packages.
+prepare_only=${SYSTEM_TEST_PREPARE_ONLY:-0}
+if [ "$prepare_only" != 1 ] && { [ "${SYSTEM_TEST_BUILD:-0}" = 1 ] || [ ! -f "$deb" ]; }; then
   scripts/build-debs.sh "$arch"
 fi
 
@@ -88,6 +92,11 @@ else
   gpiosim=
   initrd=$cache/initrd-arm64-$kver.img
   [ -f "$initrd" ] || tests/system/arm64-initrd.sh "$k" "$kver" "$initrd"
+fi
+
+if [ "$prepare_only" = 1 ]; then
+  say "base image and kernel $kver ready ($arch) in $((SECONDS - t0)) s"
+  exit 0
 fi
 
 say "preparing the disk ($arch, kernel $kver)"
