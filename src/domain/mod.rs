@@ -19,6 +19,7 @@ pub mod registry;
 pub mod schedule;
 pub mod time_profile;
 pub mod typing;
+pub mod wiegand;
 
 #[cfg(test)]
 mod test_support;
