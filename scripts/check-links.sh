@@ -8,6 +8,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 broken=0
 checked=0
+# The pages: those git tracks (a package build's staging folder, such as
+# debian/latchd/, holds copies whose relative links point nowhere), or,
+# outside a git checkout, every page but the build output's.
+pages() {
+  if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    git ls-files -z --cached --others --exclude-standard -- '*.md' | sort -z
+  else
+    find . -name '*.md' -not -path './target/*' -not -path './fuzz/target/*' \
+      -not -path './.git/*' -not -path '*/node_modules/*' -print0 | sort -z
+  fi
+}
 while IFS= read -r -d '' page; do
   dir=$(dirname "$page")
   # Inline links, then reference definitions at the start of a line; code
@@ -31,7 +42,6 @@ while IFS= read -r -d '' page; do
       broken=$((broken + 1))
     fi
   done
-done < <(find . -name '*.md' -not -path './target/*' -not -path './fuzz/target/*' \
-  -not -path './.git/*' -not -path '*/node_modules/*' -print0 | sort -z)
+done < <(pages)
 echo "links: $checked checked, $broken broken"
 [ "$broken" = 0 ]
