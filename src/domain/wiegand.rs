@@ -74,13 +74,10 @@ impl Bits {
         i < self.len && self.words[i / 64] & (1 << (i % 64)) != 0
     }
 
-    /// The bits `from..to` as a number, the first the most significant;
-    /// None when they are more than 128.
-    pub fn value(&self, from: usize, to: usize) -> Option<u128> {
-        if to - from > 128 {
-            return None;
-        }
-        Some((from..to).fold(0u128, |acc, i| (acc << 1) | self.get(i) as u128))
+    /// The bits `from..to` as a number, the first the most significant (of
+    /// more than 128, only the last 128 count).
+    pub fn value(&self, from: usize, to: usize) -> u128 {
+        (from..to).fold(0u128, |acc, i| (acc << 1) | self.get(i) as u128)
     }
 
     /// How many of the bits `from..to` are 1.
@@ -324,9 +321,9 @@ impl Refused {
 /// is the complement of the low half.
 fn key_of(bits: &Bits) -> Result<Key, Refused> {
     let nibble = match bits.len() {
-        4 => bits.value(0, 4).unwrap_or(0) as u8,
+        4 => bits.value(0, 4) as u8,
         8 => {
-            let byte = bits.value(0, 8).unwrap_or(0) as u8;
+            let byte = bits.value(0, 8) as u8;
             if byte >> 4 != !byte & 0x0F {
                 return Err(Refused::NoKey { bits: 8 });
             }
@@ -371,7 +368,7 @@ fn card(bits: &Bits, from: usize, to: usize) -> Result<Read, Refused> {
         return Err(Refused::TooWide { bits: bits.len() });
     }
     Ok(Read::Card {
-        value: bits.value(from, to).unwrap_or(0) as u64,
+        value: bits.value(from, to) as u64,
         bits: bits.len(),
     })
 }
@@ -449,47 +446,44 @@ impl Assembler {
 
     /// Feeds one falling edge of `wire` at `at_ns`. Returns what it ended:
     /// the frame before it when the gap since the last edge was long enough
-    /// (this edge starts a new one), or the frame this edge completed.
-    /// Edges must come in time order (the kernel gives them so, per line;
-    /// the caller merges the two lines).
-    pub fn edge(&mut self, wire: Wire, at_ns: u64) -> Vec<Assembled> {
-        let mut out = Vec::new();
+    /// (this edge starts a new one), or the frame this edge completed (never
+    /// both: no format is one bit long). Allocates nothing: it runs for
+    /// every edge of the door's readers. Edges must come in time order (the
+    /// kernel gives them so, per line; the caller merges the two lines).
+    pub fn edge(&mut self, wire: Wire, at_ns: u64) -> Option<Assembled> {
+        let mut ended = None;
         if let Some((last_wire, last_ns)) = self.last {
             let since = at_ns.saturating_sub(last_ns);
             if since > self.timing.frame_gap_ns {
-                out.extend(self.end());
+                ended = self.end();
             } else if since < self.timing.min_pulse_ns {
                 if last_wire == wire {
                     self.bounces += 1;
                 } else {
                     self.both_lines = true;
                 }
-                return out;
+                return None;
             }
         }
         self.last = Some((wire, at_ns));
-        if self.after_complete {
-            // Bits after a frame that was complete: counted when the gap
-            // comes, as a frame of their own that no format has.
-            self.overlong |= !self.bits.push(wire == Wire::D1);
-            return out;
-        }
         self.overlong |= !self.bits.push(wire == Wire::D1);
-        if Some(self.bits.len()) == self.complete_at && !self.both_lines {
-            out.push(Assembled::Frame(std::mem::take(&mut self.bits)));
+        // Bits after a frame that was complete are kept for the gap, as a
+        // frame of their own that no format has.
+        if !self.after_complete && !self.both_lines && Some(self.bits.len()) == self.complete_at {
             self.after_complete = true;
+            return Some(Assembled::Frame(std::mem::take(&mut self.bits)));
         }
-        out
+        ended
     }
 
     /// At `now_ns` with no edge since the last: the frame in progress when
     /// the gap has passed.
-    pub fn idle(&mut self, now_ns: u64) -> Vec<Assembled> {
+    pub fn idle(&mut self, now_ns: u64) -> Option<Assembled> {
         match self.last {
             Some((_, last_ns)) if now_ns.saturating_sub(last_ns) > self.timing.frame_gap_ns => {
                 self.end()
             }
-            _ => Vec::new(),
+            _ => None,
         }
     }
 
@@ -501,27 +495,25 @@ impl Assembler {
     }
 
     /// Ends the frame in progress at a gap.
-    fn end(&mut self) -> Vec<Assembled> {
+    fn end(&mut self) -> Option<Assembled> {
         let bits = std::mem::take(&mut self.bits);
         let both_lines = std::mem::take(&mut self.both_lines);
         let overlong = std::mem::take(&mut self.overlong);
         let after_complete = std::mem::take(&mut self.after_complete);
         self.last = None;
-        if overlong {
-            return vec![Assembled::Refused(Refused::Overlong)];
-        }
-        if both_lines {
-            return vec![Assembled::Refused(Refused::BothLines { bits: bits.len() })];
-        }
-        if bits.is_empty() {
-            return Vec::new();
-        }
-        if after_complete {
-            return vec![Assembled::Refused(Refused::Length {
+        Some(if overlong {
+            Assembled::Refused(Refused::Overlong)
+        } else if both_lines {
+            Assembled::Refused(Refused::BothLines { bits: bits.len() })
+        } else if bits.is_empty() {
+            return None;
+        } else if after_complete {
+            Assembled::Refused(Refused::Length {
                 bits: self.complete_at.unwrap_or(0) + bits.len(),
-            })];
-        }
-        vec![Assembled::Frame(bits)]
+            })
+        } else {
+            Assembled::Frame(bits)
+        })
     }
 }
 
@@ -721,7 +713,7 @@ mod tests {
     fn feed(asm: &mut Assembler, edges: &[(Wire, u64)]) -> Vec<Assembled> {
         edges
             .iter()
-            .flat_map(|&(wire, at)| asm.edge(wire, at))
+            .filter_map(|&(wire, at)| asm.edge(wire, at))
             .collect()
     }
 
@@ -741,8 +733,8 @@ mod tests {
         assert_eq!(out, vec![Assembled::Frame(a)]);
         let last = all.last().unwrap().1;
         assert_eq!(asm.deadline(), Some(last + 25 * MS + 1));
-        assert_eq!(asm.idle(last + 25 * MS), vec![]);
-        assert_eq!(asm.idle(last + 25 * MS + 1), vec![Assembled::Frame(b)]);
+        assert_eq!(asm.idle(last + 25 * MS), None);
+        assert_eq!(asm.idle(last + 25 * MS + 1), Some(Assembled::Frame(b)));
         assert_eq!(asm.deadline(), None);
     }
 
@@ -755,7 +747,7 @@ mod tests {
         assert_eq!(feed(&mut asm, first), vec![]);
         assert_eq!(feed(&mut asm, lastbit), vec![Assembled::Frame(a)]);
         // Nothing more at the gap.
-        assert_eq!(asm.idle(all[25].1 + 26 * MS), vec![]);
+        assert_eq!(asm.idle(all[25].1 + 26 * MS), None);
     }
 
     #[test]
@@ -771,7 +763,7 @@ mod tests {
         let last = all.last().unwrap().1;
         assert_eq!(
             asm.idle(last + 26 * MS),
-            vec![Assembled::Refused(Refused::Length { bits: 34 })]
+            Some(Assembled::Refused(Refused::Length { bits: 34 }))
         );
     }
 
@@ -785,7 +777,7 @@ mod tests {
         let out = feed(&mut asm, &all);
         let last = all.last().unwrap().1;
         assert_eq!(out, vec![]);
-        assert_eq!(asm.idle(last + 26 * MS), vec![Assembled::Frame(a.clone())]);
+        assert_eq!(asm.idle(last + 26 * MS), Some(Assembled::Frame(a.clone())));
         assert_eq!(asm.bounces, 1);
 
         // Bit 5 on both lines within 50 µs.
@@ -800,7 +792,7 @@ mod tests {
         let last = all.last().unwrap().1;
         assert_eq!(
             asm.idle(last + 26 * MS),
-            vec![Assembled::Refused(Refused::BothLines { bits: 26 })]
+            Some(Assembled::Refused(Refused::BothLines { bits: 26 }))
         );
     }
 
@@ -813,7 +805,7 @@ mod tests {
         feed(&mut asm, &all);
         let last = all.last().unwrap().1;
         let out = asm.idle(last + 26 * MS);
-        let [Assembled::Frame(bits)] = out.as_slice() else {
+        let Some(Assembled::Frame(bits)) = &out else {
             panic!("{out:?}")
         };
         assert_eq!(
@@ -829,9 +821,9 @@ mod tests {
         assert_eq!(feed(&mut asm, &noise), vec![]);
         assert_eq!(
             asm.idle(300 * MS + 26 * MS),
-            vec![Assembled::Refused(Refused::Overlong)]
+            Some(Assembled::Refused(Refused::Overlong))
         );
-        assert_eq!(asm.idle(400 * MS), vec![]);
+        assert_eq!(asm.idle(400 * MS), None);
     }
 
     #[test]
