@@ -58,7 +58,6 @@ fuzz_one() {
       grep -E "panicked at|^assertion|^  left|^ right|Test unit written" "$out" | head -8 | sed 's/^/    /' || true
     fi
   } >"$run.result"
-  echo "$runs" >"$run.runs"
   return "$status"
 }
 
@@ -68,6 +67,7 @@ for target in "${targets[@]}"; do
     wait -n || true
     running=$((running - 1))
   fi
+  rm -f "$logs/$target.result"
   fuzz_one "$target" &
   running=$((running + 1))
 done
@@ -77,9 +77,14 @@ total=0
 failed=()
 printf '%-16s %12s %8s %8s %8s  %s\n' target runs seconds cov ft result
 for target in "${targets[@]}"; do
-  cat "$logs/$target.result"
-  total=$(( total + $(cat "$logs/$target.runs") ))
-  grep -q FAILED "$logs/$target.result" && failed+=("$target")
+  result="$logs/$target.result"
+  if [ ! -s "$result" ]; then
+    # fuzz_one stopped before its table line (a command of its own failed).
+    printf '%-16s %12d %8s %8s %8s  %s\n' "$target" 0 - - - "FAILED (no result; see $logs/$target/)" >"$result"
+  fi
+  cat "$result"
+  total=$(( total + $(awk 'NR == 1 { print $2 }' "$result") ))
+  if grep -q FAILED "$result"; then failed+=("$target"); fi
 done
 printf '%-16s %12d\n' total "$total"
 if [ "${#failed[@]}" -gt 0 ]; then
